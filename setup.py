@@ -1,0 +1,24 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="gan-zoo",
+    version="0.1.0",
+    description="GAN model zoo for TensorFlow / Keras 3: train, evaluate, serve and ship GANs",
+    packages=find_packages(include=["zoo", "zoo.*"]),
+    python_requires=">=3.10",
+    install_requires=[
+        "tensorflow>=2.16,<2.22",
+        "keras>=3.6,<4",
+        "tensorflow-datasets>=4.9",
+        "tensorflow-gan>=2.1",
+        "importlib_resources",  # TFDS needs it to prepare datasets but does not declare it
+        "numpy>=1.26",
+        "pillow>=10",
+        "tensorboard",  # fit(callbacks=[TensorBoard]) scalars and sample images
+        "ai-edge-litert>=1.2",   # TFLite interpreter (tf.lite.Interpreter is deprecated)
+    ],
+    extras_require={
+        "test": ["pytest>=8", "tensorflow-serving-api>=2.16", "scipy>=1.11"],
+    },
+    entry_points={"console_scripts": ["gan-zoo=zoo.cli:main"]},
+)

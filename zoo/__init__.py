@@ -1,0 +1,21 @@
+"""GAN model zoo for TensorFlow / Keras 3.
+
+    import zoo
+    model = zoo.get("dcgan")
+    model.fit(zoo.data.load("mnist", batch_size=128), epochs=5)
+    images = model.generate(16)
+"""
+
+import os
+
+# TF's import-time oneDNN/CUDA chatter is not the user's business (PITFALLS 12).
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from zoo import data, losses  # noqa: E402
+from zoo.base import AdversarialModel  # noqa: E402
+from zoo.registry import get, get_class, names, register  # noqa: E402
+from zoo import models  # noqa: E402,F401  (registers the variants)
+
+__version__ = "0.1.0"
+
+__all__ = ["AdversarialModel", "data", "get", "get_class", "losses", "names", "register"]

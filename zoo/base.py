@@ -1,0 +1,316 @@
+"""The one shared base for adversarial models.
+
+It owns only the error-prone plumbing (see docs/STYLE.md): loss trackers,
+network (de)serialization, compile config, losses averaged over the *global*
+batch, optimizers built before ``fit``, replica-aware latent sampling, a
+``call()`` that runs the generator, ``generate()`` and the serving signature.
+The standard GAN alternation lives in ``train_step`` below; variants override
+``_discriminator_step`` / ``_generator_step`` (or ``train_step``) where their
+algorithm differs.
+"""
+
+import numpy as np
+import tensorflow as tf
+import keras
+
+from zoo import losses as zoo_losses
+from zoo.registry import constructor_args
+
+
+def _optimizer_from(spec, default):
+    """``None`` -> the default; a dict -> the default with those config keys
+    overridden; an optimizer instance or name -> as Keras reads it."""
+    if spec is None or isinstance(spec, dict):
+        class_name, config = default
+        config = dict(config)
+        overrides = dict(spec or {})
+        class_name = overrides.pop("class_name", class_name)
+        config.update(overrides)
+        try:
+            return keras.optimizers.get({"class_name": class_name, "config": config})
+        except (TypeError, ValueError) as e:
+            raise ValueError(
+                f"Could not build optimizer {class_name!r} from {config}: {e}"
+            ) from e
+    return keras.optimizers.get(spec)
+
+
+class AdversarialModel(keras.Model):
+    """Base class: a generator and a discriminator trained by alternation.
+
+    Subclasses build their networks, then call ``super().__init__`` with them.
+    Every constructor argument must be stored as an attribute of the same name:
+    ``get_config`` reads them back, so the constructor kwargs *are* the config.
+
+    Args:
+        generator: ``keras.Model`` mapping latents ``[batch, latent_dim]`` to
+            images in [-1, 1].
+        discriminator: ``keras.Model`` mapping images to logits ``[batch, ...]``.
+        latent_dim: size of the latent vector z.
+        adversarial_loss: a loss family of ``zoo.losses.FAMILIES``.
+        d_steps: discriminator updates per generator update (same real batch,
+            fresh latents for each).
+        seed: seeds the ``keras.random.SeedGenerator`` that draws training latents.
+    """
+
+    #: Attribute names of the networks: (de)serialized as Keras objects.
+    GENERATORS = ("generator",)
+    DISCRIMINATORS = ("discriminator",)
+    #: Names of the loss trackers logged by ``fit``.
+    LOSS_NAMES = ("d_loss", "g_loss")
+    #: (class_name, config) of the paper's optimizers for G and D.
+    DEFAULT_G_OPTIMIZER = ("Adam", {"learning_rate": 2e-4, "beta_1": 0.5})
+    DEFAULT_D_OPTIMIZER = ("Adam", {"learning_rate": 2e-4, "beta_1": 0.5})
+
+    def __init__(
+        self,
+        *,
+        generator,
+        discriminator,
+        latent_dim,
+        adversarial_loss="non_saturating",
+        d_steps=1,
+        seed=0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if int(d_steps) < 1:
+            raise ValueError(f"d_steps must be >= 1, got {d_steps}.")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(latent_dim)
+        self.adversarial_loss = adversarial_loss
+        self.g_loss_fn, self.d_loss_fn = zoo_losses.get(adversarial_loss)
+        self.d_steps = int(d_steps)
+        self.seed = int(seed)
+        # All state is created here, never in compile() (PITFALLS 5).
+        self.seed_generator = keras.random.SeedGenerator(self.seed, name="latent_seed")
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in self.LOSS_NAMES}
+        self.g_optimizer = None
+        self.d_optimizer = None
+        # The networks are built functional models, so the wrapper is built
+        # too; fit() must not build it symbolically on an image batch
+        # (PITFALLS 4).
+        self.built = True
+
+    # === Config ===
+
+    @classmethod
+    def network_names(cls):
+        return cls.GENERATORS + cls.DISCRIMINATORS
+
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable}
+        for arg in constructor_args(type(self)):
+            value = getattr(self, arg)
+            if arg in self.network_names():
+                value = keras.saving.serialize_keras_object(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            config[arg] = value
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for arg in cls.network_names():
+            if isinstance(config.get(arg), dict):
+                config[arg] = keras.saving.deserialize_keras_object(config[arg])
+        return cls(**config)
+
+    # === Compile ===
+
+    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
+        """Compiles with the paper's optimizers unless others are given.
+
+        ``g_optimizer`` / ``d_optimizer`` may be optimizer instances, names, or
+        dicts of config overrides for the default ones (e.g.
+        ``{"learning_rate": 1e-4}``). Other kwargs (``jit_compile``,
+        ``steps_per_execution``, ``run_eagerly``) go to ``keras.Model.compile``.
+        """
+        g_optimizer = _optimizer_from(g_optimizer, self.DEFAULT_G_OPTIMIZER)
+        d_optimizer = _optimizer_from(d_optimizer, self.DEFAULT_D_OPTIMIZER)
+        # model.optimizer is the generator's, so optimizer.iterations counts
+        # generator steps (what TensorBoard and schedules see).
+        super().compile(optimizer=g_optimizer, **kwargs)
+        self.g_optimizer = g_optimizer
+        self.d_optimizer = d_optimizer
+        self._compile_kwargs = dict(kwargs)
+        # Slot variables must exist before the distributed step runs
+        # (PITFALLS 2): build them now, under the caller's strategy scope.
+        self.g_optimizer.build(self.generator_variables)
+        self.d_optimizer.build(self.discriminator_variables)
+
+    def get_compile_config(self):
+        if self.g_optimizer is None:
+            return None
+        return {
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+            **self._compile_kwargs,
+        }
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        for key in ("g_optimizer", "d_optimizer"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        self.compile(**config)
+
+    # === Variables and trackers ===
+
+    def _variables_of(self, names):
+        return [v for n in names for v in getattr(self, n).trainable_variables]
+
+    @property
+    def generator_variables(self):
+        return self._variables_of(self.GENERATORS)
+
+    @property
+    def discriminator_variables(self):
+        return self._variables_of(self.DISCRIMINATORS)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def _track(self, name, per_example_loss):
+        # Feed the unscaled per-example values: the tracker's (total, count)
+        # are summed over replicas on read, giving the global-batch mean.
+        self.trackers[name].update_state(per_example_loss)
+
+    def _logs(self):
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    # === Distribution-correct pieces ===
+
+    @staticmethod
+    def global_mean(per_example_loss):
+        """Mean over the *global* batch: gradients summed across replicas then
+        equal the single-device gradient (PITFALLS 3)."""
+        return tf.nn.compute_average_loss(tf.cast(per_example_loss, tf.float32))
+
+    @staticmethod
+    def regularization(networks):
+        losses = [l for n in networks for l in n.losses]
+        if not losses:
+            return 0.0
+        return tf.nn.scale_regularization_loss(tf.add_n(losses))
+
+    @staticmethod
+    def replica_slice(global_values, local_batch):
+        """This replica's rows of a tensor drawn for the whole global batch."""
+        ctx = tf.distribute.get_replica_context()
+        replica = 0 if ctx is None else ctx.replica_id_in_sync_group
+        start = replica * local_batch
+        return global_values[start : start + local_batch]
+
+    @staticmethod
+    def num_replicas():
+        ctx = tf.distribute.get_replica_context()
+        return 1 if ctx is None else ctx.num_replicas_in_sync
+
+    def sample_latents(self, local_batch):
+        """Training latents for this replica's share of the global batch.
+
+        Drawn for the whole global batch from the (replica-synchronised) seed
+        generator, then sliced, so replica k gets different latents from
+        replica j (PITFALLS 13) and the global batch's latents do not depend on
+        the number of replicas.
+        """
+        seed = self.seed_generator.next()
+        shape = tf.stack([local_batch * self.num_replicas(), self.latent_dim])
+        return self.replica_slice(tf.random.stateless_normal(shape, seed=seed), local_batch)
+
+    # === Training ===
+
+    @staticmethod
+    def unpack(data):
+        """Returns (images, labels-or-None) from a batch."""
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return x, y
+
+    def train_step(self, data):
+        real, _ = self.unpack(data)
+        batch = tf.shape(real)[0]
+        # 1. Discriminator: d_steps updates on this real batch, fresh fakes each.
+        for _ in range(self.d_steps):
+            self._discriminator_step(real, batch)
+        # 2. Generator: one update through the (now fixed) discriminator.
+        self._generator_step(batch)
+        return self._logs()
+
+    def _discriminator_step(self, real, batch):
+        fake = self.generator(self.sample_latents(batch), training=True)
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            per_example = self.d_loss_fn(real_logits, fake_logits)
+            loss = self.global_mean(per_example) + self.regularization([self.discriminator])
+        grads = tape.gradient(loss, self.discriminator_variables)
+        self.d_optimizer.apply_gradients(zip(grads, self.discriminator_variables))
+        self._track("d_loss", per_example)
+        return real_logits, fake_logits
+
+    def _generator_step(self, batch):
+        latents = self.sample_latents(batch)
+        with tf.GradientTape() as tape:
+            fake_logits = self.discriminator(self.generator(latents, training=True), training=True)
+            per_example = self.g_loss_fn(fake_logits)
+            loss = self.global_mean(per_example) + self.regularization([self.generator])
+        grads = tape.gradient(loss, self.generator_variables)
+        self.g_optimizer.apply_gradients(zip(grads, self.generator_variables))
+        self._track("g_loss", per_example)
+
+    def checkpoint_objects(self):
+        """What a training checkpoint holds: every network and optimizer
+        (tracked through the model) and the latent seed state, which
+        ``tf.train.Checkpoint`` does not reach through the model. Variants with
+        more state (e.g. an image pool) add it here."""
+        return {"model": self, "latent_seed": self.seed_generator.state}
+
+    # === Inference ===
+
+    def call(self, latent, training=False):
+        return self.generator(latent, training=training)
+
+    def latents(self, n, seed=0):
+        """``n`` standard-normal latents, reproducible for a given ``seed``."""
+        return np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")
+
+    def generate(self, n=None, *, latent=None, seed=0, batch_size=256):
+        """Generates images as float32 numpy in [-1, 1], shape [n, H, W, C].
+
+        Give either ``n`` (latents drawn with ``seed``) or ``latent``.
+        """
+        if latent is None:
+            if n is None:
+                raise ValueError("generate() needs n or latent=.")
+            latent = self.latents(int(n), seed)
+        latent = np.asarray(latent, dtype="float32")
+        if latent.ndim != 2 or latent.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"latent must have shape [n, {self.latent_dim}], got {latent.shape}."
+            )
+        chunks = [
+            self.generator(latent[i : i + batch_size], training=False).numpy()
+            for i in range(0, len(latent), batch_size)
+        ]
+        return np.concatenate(chunks, axis=0)
+
+    # === Serving ===
+
+    def serving_signature(self):
+        """Named input specs of the exported generator (PITFALLS 9)."""
+        return {"latent": tf.TensorSpec([None, self.latent_dim], tf.float32, name="latent")}
+
+    def serve(self, inputs):
+        """Maps the named serving inputs to the named outputs."""
+        images = tf.cast(self.generator(inputs["latent"], training=False), tf.float32)
+        return images_outputs(images)
+
+
+def images_outputs(images):
+    """The export's outputs: ``images`` in [-1, 1] and ``images_uint8``."""
+    images = tf.clip_by_value(images, -1.0, 1.0)
+    uint8 = tf.cast(tf.round((images + 1.0) * 127.5), tf.uint8)
+    return {"images": images, "images_uint8": uint8}

@@ -1,0 +1,113 @@
+"""``gan-zoo``: list | train | sample | export | evaluate."""
+
+import argparse
+import json
+import os
+import sys
+
+
+def _cmd_list(args):
+    import zoo
+
+    width = max(len(n) for n in zoo.names())
+    for name in zoo.names():
+        print(f"{name:<{width}}  {zoo.get_class(name).description}")
+
+
+def _cmd_train(args):
+    from zoo import recipes, train
+
+    recipe = recipes.load(args.recipe, args.overrides)
+    workdir = args.workdir or os.path.join("runs", recipe["name"])
+    print(f"Training {recipe['name']} ({recipe['model']} on {recipe['data']['source']}) in {workdir}")
+    _, summary = train.train(
+        recipe, workdir, strategy=args.strategy, devices=args.devices, verbose=args.verbose
+    )
+    print(json.dumps(summary, indent=2))
+
+
+def _load_for_sampling(path):
+    """A .keras file, a training work directory, or an exported SavedModel folder."""
+    import keras
+
+    import zoo  # noqa: F401  (registers the classes)
+
+    if os.path.isdir(path) and os.path.exists(os.path.join(path, "model.keras")):
+        path = os.path.join(path, "model.keras")
+    if path.endswith(".keras"):
+        model = keras.saving.load_model(path)
+        return lambda n, seed: model.generate(n, seed=seed)
+    from zoo import export
+
+    return export.sampler(path)
+
+
+def _cmd_sample(args):
+    from zoo import images
+
+    generate = _load_for_sampling(args.model)
+    out = images.save_grid(generate(args.n, args.seed), args.output, scale=args.scale)
+    print(f"Wrote {args.n} samples to {out}")
+
+
+def _cmd_export(args):
+    import keras
+
+    import zoo  # noqa: F401
+    from zoo import export
+
+    path = args.model
+    if os.path.isdir(path):
+        path = os.path.join(path, "model.keras")
+    model = keras.saving.load_model(path)
+    written = export.saved_model(model, args.base_dir, args.name, version=args.version)
+    print(f"SavedModel: {written}")
+    if args.tflite:
+        for quant in args.tflite:
+            q = None if quant == "float32" else quant
+            tfl = export.tflite(model, os.path.join(written, f"model_{quant}.tflite"), quantize=q)
+            print(f"TFLite ({quant}): {tfl}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="gan-zoo", description="GAN model zoo for TensorFlow/Keras 3")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("list", help="registered variants").set_defaults(func=_cmd_list)
+
+    t = sub.add_parser("train", help="train a recipe (resumes if the workdir has a checkpoint)")
+    t.add_argument("recipe", help="recipe name (recipes/) or path to a .toml")
+    t.add_argument("overrides", nargs="*", help="section.key=value, e.g. train.epochs=1 data.source=/imgs")
+    t.add_argument("--workdir", help="output folder (default runs/<recipe>)")
+    t.add_argument("--strategy", default="default", choices=["default", "one_device", "mirrored", "multi_worker"])
+    t.add_argument("--devices", type=int, help="number of devices for mirrored (GPUs, or logical CPUs)")
+    t.add_argument("--verbose", type=int, default=1, help="0 silent, 1 progress bar, 2 one line per epoch")
+    t.set_defaults(func=_cmd_train)
+
+    s = sub.add_parser("sample", help="write a PNG grid of samples")
+    s.add_argument("model", help=".keras file, training workdir, or exported model folder")
+    s.add_argument("-n", type=int, default=64)
+    s.add_argument("-o", "--output", default="samples.png")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--scale", type=int, default=2, help="pixel upscaling of the PNG")
+    s.set_defaults(func=_cmd_sample)
+
+    e = sub.add_parser("export", help="SavedModel in TF Serving layout (+ TFLite)")
+    e.add_argument("model", help=".keras file or training workdir")
+    e.add_argument("base_dir")
+    e.add_argument("--name", required=True)
+    e.add_argument("--version", type=int)
+    e.add_argument("--tflite", nargs="*", choices=["float32", "dynamic", "float16"])
+    e.set_defaults(func=_cmd_export)
+
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"gan-zoo: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,300 @@
+"""Datasets: TFDS by name or a folder of images -> batched ``tf.data``.
+
+Every loader returns fixed-size batches of float32 images scaled to [-1, 1]
+(and int32 labels when ``with_labels=True``), shuffled, cached and prefetched.
+
+Shuffling is keyed on ``(seed, epoch)``: with ``epochs`` set, the dataset is
+the concatenation of those epochs, each shuffled by its own key, so training
+resumed at epoch k sees exactly the batches an uninterrupted run would
+(``first_epoch=k``). Use it with ``fit(..., steps_per_epoch=steps_per_epoch(ds))``.
+"""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import tensorflow as tf
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+_SHUFFLE_BUFFER = 20_000
+
+
+class DataError(ValueError):
+    """Bad dataset input: says what was expected and what was found."""
+
+
+# === Public API ===
+
+
+def load(
+    source,
+    *,
+    split="train",
+    batch_size=128,
+    image_size=None,
+    channels=None,
+    with_labels=False,
+    shuffle=True,
+    seed=0,
+    epochs=None,
+    first_epoch=0,
+    steps_per_epoch=None,
+    cache=True,
+):
+    """Loads ``source`` (a TFDS name, or a path to a folder of images).
+
+    Args:
+        source: TFDS dataset name (``"mnist"``, ``"fashion_mnist"``, ...,
+            honouring ``TFDS_DATA_DIR``) or a folder: flat (``dir/*.jpg``) or
+            ``dir/<split>/<label>/*.png``.
+        split: split name (TFDS split, or the sub-folder of a folder dataset).
+        batch_size: images per batch; the last partial batch of an epoch is
+            dropped so every batch has this size.
+        image_size: int or (height, width) to resize to; None keeps the size
+            (all images must then share one size).
+        channels: 1 (greyscale) or 3 (RGB); None keeps the source's.
+        with_labels: yield ``(images, labels)`` instead of images.
+        shuffle / seed: shuffle each epoch with a key of (seed, epoch).
+        epochs: None for a one-epoch dataset (``fit`` iterates it each epoch);
+            an int for the concatenation of epochs ``first_epoch..epochs-1``.
+        steps_per_epoch: cut each epoch to this many batches (short runs).
+        cache: keep decoded images in memory after the first pass.
+    """
+    if channels not in (None, 1, 3):
+        raise DataError(f"channels must be 1 (greyscale) or 3 (RGB), got {channels!r}.")
+    if int(batch_size) < 1:
+        raise DataError(f"batch_size must be >= 1, got {batch_size}.")
+    size = _as_size(image_size)
+    if _looks_like_path(source):
+        images, labels, count, channels = _folder(source, split, size, channels, with_labels)
+    else:
+        images, labels, count, channels = _tfds(source, split, size, channels, with_labels)
+    if count < batch_size:
+        raise DataError(
+            f"{source!r} split {split!r} has {count} images, fewer than one batch "
+            f"of {batch_size}."
+        )
+    ds = tf.data.Dataset.zip((images, labels)) if with_labels else images
+    if cache:
+        ds = ds.cache()
+
+    batches = count // batch_size
+    if steps_per_epoch is not None:
+        batches = min(batches, int(steps_per_epoch))
+
+    def one_epoch(epoch):
+        epoch_ds = ds
+        if shuffle:
+            epoch_ds = epoch_ds.shuffle(
+                min(count, _SHUFFLE_BUFFER),
+                seed=tf.cast(seed, tf.int64) * 1_000_003 + tf.cast(epoch, tf.int64),
+                reshuffle_each_iteration=False,
+            )
+        return epoch_ds.batch(batch_size, drop_remainder=True).take(batches)
+
+    if epochs is None:
+        out = one_epoch(tf.constant(first_epoch, tf.int64))
+    else:
+        out = tf.data.Dataset.range(first_epoch, epochs).flat_map(one_epoch)
+    out = out.prefetch(tf.data.AUTOTUNE)
+    out.steps_per_epoch = batches
+    out.num_examples = count
+    out.image_shape = (*size, channels) if size else None
+    return out
+
+
+def steps_per_epoch(dataset):
+    """Batches per epoch of a dataset made by ``load``."""
+    return dataset.steps_per_epoch
+
+
+def to_unit_range(images):
+    """uint8 [0, 255] -> float32 [-1, 1]."""
+    return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+# === Helpers ===
+
+
+def _as_size(image_size):
+    if image_size is None:
+        return None
+    if isinstance(image_size, int):
+        return (image_size, image_size)
+    size = tuple(int(s) for s in image_size)
+    if len(size) != 2 or min(size) < 1:
+        raise DataError(f"image_size must be an int or (height, width), got {image_size!r}.")
+    return size
+
+
+def _looks_like_path(source):
+    source = os.fspath(source)
+    return os.sep in source or source.startswith(".") or os.path.exists(source)
+
+
+def _to_model_image(image, size, channels):
+    """uint8 image with any channel count -> float32 [-1, 1] at size/channels."""
+    have = tf.shape(image)[-1]
+    rgb = tf.case(
+        [
+            (tf.equal(have, 1), lambda: tf.image.grayscale_to_rgb(image[..., :1])),
+            (tf.equal(have, 2), lambda: tf.image.grayscale_to_rgb(image[..., :1])),
+        ],
+        default=lambda: image[..., :3],
+    )
+    image = rgb if channels == 3 else tf.image.rgb_to_grayscale(rgb)
+    image = to_unit_range(image)
+    if size is not None:
+        image = tf.clip_by_value(tf.image.resize(image, size, antialias=True), -1.0, 1.0)
+    return image
+
+
+# === TFDS ===
+
+
+def _tfds(name, split, size, channels, with_labels):
+    import tensorflow_datasets as tfds
+
+    try:
+        builder = tfds.builder(name)
+    except Exception as e:  # DatasetNotFoundError and friends
+        first_line = str(e).strip().splitlines()[0]
+        raise DataError(
+            f"Unknown TFDS dataset {name!r} and no folder of that name exists "
+            f"({first_line}); see tfds.list_builders() for the names."
+        ) from None
+    if not builder.is_prepared():
+        try:
+            builder.download_and_prepare()
+        except Exception as e:
+            raise DataError(
+                f"TFDS dataset {name!r} is not prepared in {builder.data_dir!r} and could not "
+                f"be downloaded ({type(e).__name__}: {str(e).strip().splitlines()[0][:200]}). "
+                "Offline? Point TFDS_DATA_DIR at a folder that holds the prepared dataset."
+            ) from None
+    if split not in builder.info.splits:
+        raise DataError(
+            f"TFDS dataset {name!r} has no split {split!r}; "
+            f"available splits: {sorted(builder.info.splits)}."
+        )
+    features = builder.info.features
+    image_key = "image" if "image" in features else None
+    if image_key is None:
+        raise DataError(
+            f"TFDS dataset {name!r} has no 'image' feature (features: {list(features)})."
+        )
+    if with_labels and "label" not in features:
+        raise DataError(
+            f"with_labels=True but TFDS dataset {name!r} has no 'label' feature "
+            f"(features: {list(features)})."
+        )
+    source_shape = features[image_key].shape
+    if size is None and (source_shape[0] is None or source_shape[1] is None):
+        raise DataError(
+            f"TFDS dataset {name!r} has images of varying size {source_shape}; "
+            "pass image_size=."
+        )
+    if channels is None:
+        channels = source_shape[-1]
+    ds = builder.as_dataset(split=split, shuffle_files=False)
+    count = builder.info.splits[split].num_examples
+    images = ds.map(
+        lambda ex: _to_model_image(ex[image_key], size, channels),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=True,
+    )
+    labels = ds.map(lambda ex: tf.cast(ex["label"], tf.int32)) if with_labels else None
+    return images, labels, count, channels
+
+
+# === Folders ===
+
+
+def list_images(root, split="train"):
+    """Image paths and labels of a folder: ``(paths, labels, class_names)``.
+
+    ``root/<split>/<label>/*`` if ``root/<split>`` exists, else
+    ``root/<label>/*`` if ``root`` holds only sub-folders, else the flat
+    ``root/*``. ``labels`` is None for a flat folder.
+    """
+    root = os.fspath(root)
+    if not os.path.isdir(root):
+        raise DataError(f"Image folder {root!r} does not exist or is not a folder.")
+    base = os.path.join(root, split) if os.path.isdir(os.path.join(root, split)) else root
+    entries = sorted(os.listdir(base))
+    subdirs = [e for e in entries if os.path.isdir(os.path.join(base, e))]
+    files = [e for e in entries if e.lower().endswith(IMAGE_EXTENSIONS)]
+    if subdirs and not files:
+        paths, labels = [], []
+        for index, label in enumerate(subdirs):
+            folder = os.path.join(base, label)
+            for f in sorted(os.listdir(folder)):
+                if f.lower().endswith(IMAGE_EXTENSIONS):
+                    paths.append(os.path.join(folder, f))
+                    labels.append(index)
+        class_names = subdirs
+    else:
+        paths, labels, class_names = [os.path.join(base, f) for f in files], None, None
+    if not paths:
+        raise DataError(
+            f"No images ({', '.join(IMAGE_EXTENSIONS)}) found in {base!r}; expected "
+            "a flat folder of images or <split>/<label>/<image> sub-folders."
+        )
+    return paths, labels, class_names
+
+
+def _check_image(path):
+    """Decodes one file fully; returns (height, width, channels) or raises."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            im.load()
+            bands = len(im.getbands())
+            if im.mode == "P":
+                bands = 4 if "transparency" in im.info else 3
+            return im.height, im.width, bands
+    except Exception as e:
+        raise DataError(f"Cannot read image {path!r}: {e}") from None
+
+
+def _folder(root, split, size, channels, with_labels):
+    paths, labels, _ = list_images(root, split)
+    if with_labels and labels is None:
+        raise DataError(
+            f"with_labels=True but {root!r} is a flat folder; labels need "
+            "<split>/<label>/<image> or <label>/<image> sub-folders."
+        )
+    # Decode every file once up front (threads; PIL frees the GIL while
+    # decoding) so a corrupt file is reported by name, not as an anonymous
+    # error deep inside fit().
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        shapes = list(pool.map(_check_image, paths))
+    bands = {s[2] for s in shapes}
+    if channels is None:
+        if len(bands) > 1:
+            raise DataError(
+                f"Images in {root!r} mix channel counts {sorted(bands)}; pass channels=1 or 3."
+            )
+        channels = min(next(iter(bands)), 3)
+    if size is None:
+        sizes = {s[:2] for s in shapes}
+        if len(sizes) > 1:
+            raise DataError(
+                f"Images in {root!r} have {len(sizes)} different sizes "
+                f"(e.g. {sorted(sizes)[:3]}); pass image_size=."
+            )
+        size = next(iter(sizes))
+
+    def decode(path):
+        image = tf.io.decode_image(tf.io.read_file(path), channels=0, expand_animations=False)
+        image.set_shape([None, None, None])
+        return _to_model_image(image, size, channels)
+
+    images = tf.data.Dataset.from_tensor_slices(paths).map(
+        decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
+    )
+    labels_ds = (
+        tf.data.Dataset.from_tensor_slices(np.asarray(labels, np.int32)) if with_labels else None
+    )
+    return images, labels_ds, len(paths), channels

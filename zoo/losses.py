@@ -1,0 +1,137 @@
+"""Adversarial losses, per example.
+
+Every function here returns a loss *per example* (shape ``[batch]``), never a
+batch mean: the base model averages over the *global* batch so that gradients
+summed across replicas equal the single-device gradient (PITFALLS 3).
+Discriminator outputs may be logits of any shape ``[batch, ...]`` (e.g.
+PatchGAN maps); extra axes are averaged per example.
+
+The numerics come from tensorflow-gan's ``losses_impl`` (through ``zoo._tfgan``)
+called with ``reduction=NONE``; names follow its ``<family>_generator_loss`` /
+``<family>_discriminator_loss`` convention.
+"""
+
+import tensorflow as tf
+
+from zoo._tfgan import losses_impl as _tfgan
+
+_NONE = tf.compat.v1.losses.Reduction.NONE
+
+
+def _per_example(loss):
+    loss = tf.convert_to_tensor(loss)
+    if loss.shape.rank is not None and loss.shape.rank > 1:
+        loss = tf.reduce_mean(loss, axis=list(range(1, loss.shape.rank)))
+    return loss
+
+
+# === Minimax (Goodfellow et al. 2014) ===
+
+
+def minimax_generator_loss(fake_logits):
+    """log(1 - D(G(z))), minimised: the saturating loss of the original game.
+
+    Written directly: tensorflow-gan's ``minimax_generator_loss`` scores a
+    constant logit of 1 as the real side, which leaves the gradient right but
+    shifts the logged value by ``-log(sigmoid(1))``.
+    """
+    return _per_example(-tf.math.softplus(tf.cast(fake_logits, tf.float32)))
+
+
+def minimax_discriminator_loss(real_logits, fake_logits):
+    """-log D(x) - log(1 - D(G(z)))."""
+    return _per_example(
+        _tfgan.minimax_discriminator_loss(
+            real_logits,
+            fake_logits,
+            label_smoothing=0.0,
+            reduction=_NONE,
+            add_summaries=False,
+        )
+    )
+
+
+# === Non-saturating ("modified", Goodfellow et al. 2014, Sec. 3) ===
+
+
+def non_saturating_generator_loss(fake_logits):
+    """-log D(G(z)): same fixed point, strong gradients early in training."""
+    return _per_example(
+        _tfgan.modified_generator_loss(
+            fake_logits, label_smoothing=0.0, reduction=_NONE, add_summaries=False
+        )
+    )
+
+
+non_saturating_discriminator_loss = minimax_discriminator_loss
+
+
+# === Wasserstein (Arjovsky et al. 2017) ===
+
+
+def wasserstein_generator_loss(fake_logits):
+    return _per_example(
+        _tfgan.wasserstein_generator_loss(
+            fake_logits, reduction=_NONE, add_summaries=False
+        )
+    )
+
+
+def wasserstein_discriminator_loss(real_logits, fake_logits):
+    return _per_example(
+        _tfgan.wasserstein_discriminator_loss(
+            real_logits, fake_logits, reduction=_NONE, add_summaries=False
+        )
+    )
+
+
+# === Hinge (Lim & Ye 2017; Miyato et al. 2018) ===
+
+hinge_generator_loss = wasserstein_generator_loss
+
+
+def hinge_discriminator_loss(real_logits, fake_logits):
+    return _per_example(
+        _tfgan.wasserstein_hinge_discriminator_loss(
+            real_logits, fake_logits, reduction=_NONE, add_summaries=False
+        )
+    )
+
+
+# === Least squares (Mao et al. 2017) ===
+
+
+def least_squares_generator_loss(fake_logits):
+    return _per_example(
+        _tfgan.least_squares_generator_loss(
+            fake_logits, reduction=_NONE, add_summaries=False
+        )
+    )
+
+
+def least_squares_discriminator_loss(real_logits, fake_logits):
+    return _per_example(
+        _tfgan.least_squares_discriminator_loss(
+            real_logits, fake_logits, reduction=_NONE, add_summaries=False
+        )
+    )
+
+
+# === Lookup by family name ===
+
+FAMILIES = {
+    "minimax": (minimax_generator_loss, minimax_discriminator_loss),
+    "non_saturating": (non_saturating_generator_loss, non_saturating_discriminator_loss),
+    "wasserstein": (wasserstein_generator_loss, wasserstein_discriminator_loss),
+    "hinge": (hinge_generator_loss, hinge_discriminator_loss),
+    "least_squares": (least_squares_generator_loss, least_squares_discriminator_loss),
+}
+
+
+def get(family):
+    """Returns ``(generator_loss, discriminator_loss)`` for a loss family name."""
+    if family not in FAMILIES:
+        raise ValueError(
+            f"Unknown loss family {family!r}; expected one of {sorted(FAMILIES)}."
+        )
+    return FAMILIES[family]

@@ -1,0 +1,125 @@
+"""Recipes: TOML files naming a model, a dataset, the kwargs that differ from
+the model's defaults (each with a reason), and the training length.
+
+    model = "dcgan"
+    [data]
+    source = "mnist"
+    batch_size = 128    # Radford et al. 2015
+    [kwargs]
+    latent_dim = 100
+    [train]
+    epochs = 5
+
+Loading validates every key (unknown keys raise with the list of valid ones).
+Recipes are data: parsed with ``tomllib``, never executed.
+"""
+
+import copy
+import inspect
+import os
+import tomllib
+
+from zoo import data as zoo_data
+from zoo import registry
+
+RECIPE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes")
+
+TOP_LEVEL = {
+    "model": "registered model name",
+    "description": "one line on what the recipe trains",
+    "reference": "paper or source of the settings",
+    "expected": "what the recipe is expected to reach",
+    "data": "arguments of zoo.data.load",
+    "kwargs": "model constructor overrides",
+    "train": "training length and seed",
+    "g_optimizer": "overrides of the generator optimizer's config",
+    "d_optimizer": "overrides of the discriminator optimizer's config",
+}
+TRAIN_KEYS = {"epochs", "steps_per_epoch", "seed", "sample_every", "jit_compile", "steps_per_execution"}
+DATA_KEYS = set(inspect.signature(zoo_data.load).parameters) - {
+    "epochs", "first_epoch", "seed", "steps_per_epoch"
+}
+
+
+class RecipeError(ValueError):
+    pass
+
+
+def _unknown(section, found, valid):
+    unknown = sorted(set(found) - set(valid))
+    if unknown:
+        raise RecipeError(
+            f"Unknown key(s) {unknown} in recipe section {section!r}. Valid keys: {sorted(valid)}."
+        )
+
+
+def resolve_path(name_or_path):
+    """A recipe path, or a recipe name found in the repository's recipes/."""
+    candidates = [name_or_path, os.path.join(RECIPE_DIR, name_or_path)]
+    candidates += [c + ".toml" for c in candidates]
+    for c in candidates:
+        if os.path.isfile(c):
+            return c
+    available = sorted(f[:-5] for f in os.listdir(RECIPE_DIR) if f.endswith(".toml")) if os.path.isdir(RECIPE_DIR) else []
+    raise RecipeError(f"No recipe {name_or_path!r}. Available recipes: {available}.")
+
+
+def parse_override(text):
+    """``section.key=value`` -> (["section", "key"], value); value parsed as TOML."""
+    if "=" not in text:
+        raise RecipeError(f"Override {text!r} must look like section.key=value (e.g. train.epochs=1).")
+    key, raw = text.split("=", 1)
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw  # a bare string such as a path
+    return key.strip().split("."), value
+
+
+def load(name_or_path, overrides=()):
+    """Reads, overrides and validates a recipe; returns a plain dict."""
+    path = resolve_path(name_or_path)
+    with open(path, "rb") as f:
+        try:
+            recipe = tomllib.load(f)
+        except tomllib.TOMLDecodeError as e:
+            raise RecipeError(f"Recipe {path!r} is not valid TOML: {e}") from None
+    recipe = copy.deepcopy(recipe)
+    for item in overrides:
+        keys, value = parse_override(item) if isinstance(item, str) else item
+        node = recipe
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+        node[keys[-1]] = value
+    recipe["path"] = path
+    recipe["name"] = os.path.splitext(os.path.basename(path))[0]
+    validate(recipe)
+    return recipe
+
+
+def validate(recipe):
+    _unknown("top level", set(recipe) - {"path", "name"}, TOP_LEVEL)
+    if "model" not in recipe or "data" not in recipe:
+        raise RecipeError("A recipe needs at least `model` and a [data] section.")
+    cls = registry.get_class(recipe["model"])
+    _unknown("data", recipe["data"], DATA_KEYS)
+    if "source" not in recipe["data"]:
+        raise RecipeError("Recipe section [data] needs `source` (a TFDS name or a folder).")
+    _unknown("train", recipe.get("train", {}), TRAIN_KEYS)
+    try:
+        registry.check_kwargs(cls, recipe.get("kwargs", {}), where="[kwargs] keys")
+    except ValueError as e:
+        raise RecipeError(str(e)) from None
+
+
+def model_kwargs(recipe):
+    """Constructor kwargs: the recipe's, with image_shape derived from [data]."""
+    kwargs = dict(recipe.get("kwargs", {}))
+    d = recipe["data"]
+    cls = registry.get_class(recipe["model"])
+    if "image_shape" in registry.constructor_args(cls) and "image_shape" not in kwargs:
+        if d.get("image_size") and d.get("channels"):
+            size = d["image_size"]
+            size = (size, size) if isinstance(size, int) else tuple(size)
+            kwargs["image_shape"] = (*size, d["channels"])
+    return kwargs

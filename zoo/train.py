@@ -1,0 +1,143 @@
+"""The training driver behind ``gan-zoo train``: a recipe in, a trained,
+checkpointed model out. Re-running with the same work directory resumes from
+the last finished epoch and ends with the same weights as an uninterrupted run.
+"""
+
+import json
+import os
+import time
+
+import keras
+
+from zoo import callbacks as zoo_callbacks
+from zoo import data as zoo_data
+from zoo import distribute
+from zoo import recipes as zoo_recipes
+from zoo import registry
+
+
+def _identity(recipe):
+    """The parts of a recipe that must match to resume a run (the number of
+    epochs may grow: that only extends the run)."""
+    identity = {k: recipe.get(k) for k in ("model", "data", "kwargs", "g_optimizer", "d_optimizer")}
+    train = dict(recipe.get("train", {}))
+    for key in ("epochs", "sample_every"):
+        train.pop(key, None)
+    identity["train"] = train
+    return identity
+
+
+def build_model(recipe, strategy):
+    train = recipe.get("train", {})
+    kwargs = zoo_recipes.model_kwargs(recipe)
+    kwargs.setdefault("seed", train.get("seed", 0))
+    compile_kwargs = {k: train[k] for k in ("jit_compile", "steps_per_execution") if k in train}
+    with strategy.scope():
+        model = registry.get_class(recipe["model"])(**kwargs)
+        model.compile(
+            g_optimizer=recipe.get("g_optimizer"),
+            d_optimizer=recipe.get("d_optimizer"),
+            **compile_kwargs,
+        )
+    return model
+
+
+def _claim_workdir(workdir, recipe):
+    """Refuses a work directory that holds a run of another recipe."""
+    os.makedirs(workdir, exist_ok=True)
+    path = os.path.join(workdir, "recipe.json")
+    identity = json.loads(json.dumps(_identity(recipe)))
+    if os.path.exists(path):
+        with open(path) as f:
+            previous = json.load(f)
+        if previous != identity:
+            raise ValueError(
+                f"Work directory {workdir!r} holds a run of a different recipe "
+                f"({previous.get('model')}, {previous.get('data', {}).get('source')}); "
+                "use another --workdir, or delete it to start over."
+            )
+    else:
+        _write_json(path, identity)
+
+
+def _write_json(path, obj):
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w") as f:
+        json.dump(obj, f, indent=2, default=str)
+    os.replace(tmp, path)
+
+
+def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, samples=64):
+    """Trains ``recipe`` (a dict from ``zoo.recipes.load``, a name or a path)
+    in ``workdir``; resumes if ``workdir`` holds a checkpoint of it.
+
+    Writes ``checkpoints/``, ``samples/epoch_NNN.png``, TensorBoard ``logs/``,
+    ``model.keras`` and ``summary.json``. Returns ``(model, summary)``.
+    """
+    if not isinstance(recipe, dict):
+        recipe = zoo_recipes.load(recipe)
+    if strategy == "multi_worker":
+        from zoo import multi_worker
+
+        return multi_worker.train(recipe, workdir, verbose=verbose)
+    _claim_workdir(workdir, recipe)
+    strat = distribute.make_strategy(strategy, devices)
+    model = build_model(recipe, strat)
+    train_cfg = recipe.get("train", {})
+    epochs = int(train_cfg.get("epochs", 1))
+    seed = int(train_cfg.get("seed", 0))
+
+    checkpoint = zoo_callbacks.EpochCheckpoint(model, os.path.join(workdir, "checkpoints"))
+    first_epoch = checkpoint.restore()
+    if first_epoch and verbose:
+        print(f"Resuming {recipe['name']} from epoch {first_epoch} in {workdir}")
+    data_cfg = dict(recipe["data"])
+    dataset = zoo_data.load(
+        **data_cfg,
+        seed=seed,
+        epochs=epochs,
+        first_epoch=first_epoch,
+        steps_per_epoch=train_cfg.get("steps_per_epoch"),
+    )
+    throughput = zoo_callbacks.Throughput(data_cfg.get("batch_size", 128))
+    log_dir = os.path.join(workdir, "logs")
+    callbacks = [
+        checkpoint,
+        zoo_callbacks.SampleGrid(
+            os.path.join(workdir, "samples"), n=samples, every=train_cfg.get("sample_every", 1),
+            log_dir=log_dir,
+        ),
+        keras.callbacks.TensorBoard(log_dir=log_dir),
+        throughput,
+    ]
+    start = time.perf_counter()
+    history = None
+    if first_epoch < epochs:
+        history = model.fit(
+            dataset,
+            epochs=epochs,
+            initial_epoch=first_epoch,
+            steps_per_epoch=dataset.steps_per_epoch,
+            callbacks=callbacks,
+            verbose=verbose,
+        )
+    wall = time.perf_counter() - start
+    model_path = os.path.join(workdir, "model.keras")
+    tmp = os.path.join(workdir, f"model.tmp-{os.getpid()}.keras")
+    model.save(tmp)
+    os.replace(tmp, model_path)
+    summary = {
+        "recipe": recipe["name"],
+        "model": recipe["model"],
+        "epochs": epochs,
+        "resumed_from_epoch": first_epoch,
+        "steps_per_epoch": dataset.steps_per_epoch,
+        "generator_steps": int(model.g_optimizer.iterations.numpy()),
+        "wall_seconds_this_run": round(wall, 1),
+        "images_per_s_median": throughput.median,
+        "final_logs": {k: float(v[-1]) for k, v in (history.history.items() if history else [])},
+        "strategy": strategy,
+        "replicas": strat.num_replicas_in_sync,
+    }
+    _write_json(os.path.join(workdir, "summary.json"), summary)
+    return model, summary
