@@ -9,6 +9,8 @@ The standard GAN alternation lives in ``train_step`` below; variants override
 algorithm differs.
 """
 
+import copy
+
 import numpy as np
 import tensorflow as tf
 import keras
@@ -112,7 +114,8 @@ class AdversarialModel(keras.Model):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        # Keras's deserializer consumes nested dicts: work on a copy.
+        config = copy.deepcopy(config)
         for arg in cls.network_names():
             if isinstance(config.get(arg), dict):
                 config[arg] = keras.saving.deserialize_keras_object(config[arg])
@@ -261,12 +264,30 @@ class AdversarialModel(keras.Model):
         self.g_optimizer.apply_gradients(zip(grads, self.generator_variables))
         self._track("g_loss", per_example)
 
+    def extra_state(self):
+        """Training state outside the networks and optimizers, by name: the
+        latent seed. Variants with more (e.g. an image pool) extend it. It is
+        saved in training checkpoints and in ``.keras`` files, so training
+        resumed from either draws the same latents as an uninterrupted run."""
+        return {"latent_seed": self.seed_generator.state}
+
     def checkpoint_objects(self):
         """What a training checkpoint holds: every network and optimizer
-        (tracked through the model) and the latent seed state, which
-        ``tf.train.Checkpoint`` does not reach through the model. Variants with
-        more state (e.g. an image pool) add it here."""
-        return {"model": self, "latent_seed": self.seed_generator.state}
+        (tracked through the model) and ``extra_state()``, which
+        ``tf.train.Checkpoint`` does not reach through the model."""
+        return {"model": self, **self.extra_state()}
+
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        for name, variable in self.extra_state().items():
+            store[name] = keras.ops.convert_to_numpy(variable)
+
+    def load_own_variables(self, store):
+        extra = self.extra_state()
+        for name, variable in extra.items():
+            if name in store.keys():  # files written before a variant added state lack it
+                variable.assign(np.asarray(store[name]))
+        super().load_own_variables({k: store[k] for k in store.keys() if k not in extra})
 
     # === Inference ===
 
@@ -303,10 +324,21 @@ class AdversarialModel(keras.Model):
         """Named input specs of the exported generator (PITFALLS 9)."""
         return {"latent": tf.TensorSpec([None, self.latent_dim], tf.float32, name="latent")}
 
+    def serving_example(self, n=2, seed=0):
+        """Inputs for the serving signature (numpy, by name): what a client
+        sends. Conditional models add their condition inputs."""
+        return {"latent": self.latents(n, seed)}
+
     def serve(self, inputs):
         """Maps the named serving inputs to the named outputs."""
         images = tf.cast(self.generator(inputs["latent"], training=False), tf.float32)
         return images_outputs(images)
+
+    def serving_endpoints(self):
+        """``{name_suffix: (serve_fn, signature)}``: one exported model per
+        entry. One generator -> ``{"": ...}``; two-direction models return
+        e.g. ``{"_a2b": ..., "_b2a": ...}``."""
+        return {"": (self.serve, self.serving_signature())}
 
 
 def images_outputs(images):

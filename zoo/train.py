@@ -120,6 +120,7 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
             steps_per_epoch=dataset.steps_per_epoch,
             callbacks=callbacks,
             verbose=verbose,
+            shuffle=False,  # the dataset is shuffled per epoch, keyed on the seed
         )
     wall = time.perf_counter() - start
     model_path = os.path.join(workdir, "model.keras")

@@ -1,0 +1,275 @@
+"""Shared checks that every registered model must pass.
+
+A model's test file gives tiny constructor kwargs and calls these (see
+``tests/models/test_dcgan.py``). Every check compares numbers, so each can
+fail: ``tests/test_helpers_can_fail.py`` feeds them deliberately broken
+models and asserts that they do.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import zoo
+from zoo import export
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TWO_CPUS = ["/cpu:0", "/cpu:1"]
+_MIRRORED = []
+
+
+def two_replicas():
+    """One MirroredStrategy over the two logical CPUs for the whole session:
+    separate instances in one process reuse collective instance keys and
+    abort each other's all-reduces."""
+    if not _MIRRORED:
+        _MIRRORED.append(tf.distribute.MirroredStrategy(TWO_CPUS))
+    return _MIRRORED[0]
+
+
+# === Building blocks ===
+
+
+def build(name_or_cls, kwargs, strategy=None, **compile_kwargs):
+    """A compiled model (under ``strategy.scope()`` when given)."""
+    cls = zoo.get_class(name_or_cls) if isinstance(name_or_cls, str) else name_or_cls
+    strategy = strategy or tf.distribute.get_strategy()
+    with strategy.scope():
+        model = cls(**kwargs)
+        model.compile(**compile_kwargs)
+    return model
+
+
+def random_images(shape, n, seed=0):
+    """Images in [-1, 1] with some spatial structure (not pure noise)."""
+    rng = np.random.default_rng(seed)
+    h, w, c = shape
+    base = rng.uniform(-1, 1, (n, max(h // 4, 1), max(w // 4, 1), c)).astype("float32")
+    up = tf.image.resize(base, (h, w), method="bilinear").numpy()
+    return np.clip(up + 0.1 * rng.standard_normal(up.shape), -1, 1).astype("float32")
+
+
+def default_batch(model, n=8, seed=0):
+    return random_images(model.image_shape, n, seed)
+
+
+def weights_of(model):
+    return [v.numpy() for v in model.weights]
+
+
+def assert_weights_close(a, b, atol=1e-5, rtol=1e-4, what="weights"):
+    assert len(a) == len(b), f"{what}: {len(a)} vs {len(b)} arrays"
+    worst = max(float(np.max(np.abs(x - y))) if x.size else 0.0 for x, y in zip(a, b))
+    for i, (x, y) in enumerate(zip(a, b)):
+        assert x.shape == y.shape, f"{what}[{i}]: shape {x.shape} vs {y.shape}"
+        assert np.allclose(x, y, atol=atol, rtol=rtol), (
+            f"{what}[{i}] differ: max abs diff {np.max(np.abs(x - y)):.3g} (worst overall {worst:.3g})"
+        )
+
+
+def fit_once(model, data, steps=1):
+    """``steps`` fit steps, each on the whole ``data`` batch; returns the logs."""
+    ds = tf.data.Dataset.from_tensors(data).repeat(steps)
+    history = model.fit(ds, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
+    return {k: v[-1] for k, v in history.history.items()}
+
+
+# === Checks ===
+
+
+def check_config_round_trip(cls, kwargs):
+    model = cls(**kwargs)
+    config = model.get_config()
+    json.dumps(config)  # the config must be plain data
+    clone = cls.from_config(config)
+    assert type(clone) is cls
+    assert clone.get_config() == config
+    latent = model.latents(3, seed=1)
+    assert clone.generator.count_params() == model.generator.count_params()
+    assert clone.discriminator.count_params() == model.discriminator.count_params()
+    for k, v in kwargs.items():
+        got = config[k]
+        assert (list(v) if isinstance(v, tuple) else v) == got, f"config[{k!r}] = {got!r}, passed {v!r}"
+    assert model.generate(latent=latent).shape[0] == 3
+
+
+def check_fit(cls, kwargs, data=None, steps=2):
+    """Two fit steps: finite losses, exactly the model's trackers logged, and
+    both networks' weights moved."""
+    model = build(cls, kwargs)
+    data = default_batch(model) if data is None else data
+    g_before = [v.numpy() for v in model.generator_variables]
+    d_before = [v.numpy() for v in model.discriminator_variables]
+    logs = fit_once(model, data, steps=steps)
+    assert set(logs) == set(model.LOSS_NAMES), f"logged {sorted(logs)}, expected {model.LOSS_NAMES}"
+    for name, value in logs.items():
+        assert np.isfinite(value), f"{name} = {value}"
+    for what, before, now in (
+        ("generator", g_before, model.generator_variables),
+        ("discriminator", d_before, model.discriminator_variables),
+    ):
+        moved = sum(not np.allclose(b, v.numpy()) for b, v in zip(before, now))
+        assert moved > 0, f"no {what} weight changed after {steps} steps"
+    assert int(model.g_optimizer.iterations.numpy()) == steps
+    assert int(model.d_optimizer.iterations.numpy()) == steps * model.d_steps
+    return model
+
+
+def check_keras_save_load(cls, kwargs, tmp_path, data=None):
+    """``.keras`` save then load: same class, same generator output, still
+    compiled with the same optimizer state, and training continues exactly."""
+    model = build(cls, kwargs)
+    data = default_batch(model) if data is None else data
+    fit_once(model, data)
+    path = os.path.join(tmp_path, "model.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert type(loaded) is cls
+    latent = model.latents(4, seed=3)
+    np.testing.assert_allclose(loaded.generate(latent=latent), model.generate(latent=latent), atol=1e-6)
+    assert loaded.compiled, "the reloaded model is not compiled"
+    assert int(loaded.g_optimizer.iterations.numpy()) == int(model.g_optimizer.iterations.numpy())
+    assert loaded.d_optimizer.get_config() == model.d_optimizer.get_config()
+    # Training continues: the next step gives the same weights in both
+    # (optimizer slots and the seed generator state came back too).
+    fit_once(model, data)
+    fit_once(loaded, data)
+    assert_weights_close(weights_of(loaded), weights_of(model), what="weights after one more step")
+
+
+def check_checkpoint_resume(cls, kwargs, tmp_path, data=None):
+    """Restoring an ``EpochCheckpoint`` into a fresh model and training on
+    gives the same weights as training on without the interruption: the
+    checkpoint holds every piece of training state."""
+    from zoo.callbacks import EpochCheckpoint
+
+    model = build(cls, kwargs)
+    data = default_batch(model) if data is None else data
+    fit_once(model, data, steps=2)
+    EpochCheckpoint(model, tmp_path).on_epoch_end(0)
+    fit_once(model, data, steps=2)
+
+    fresh = build(cls, dict(kwargs, seed=kwargs.get("seed", 0) + 17))  # different seed state
+    assert EpochCheckpoint(fresh, tmp_path).restore() == 1
+    fit_once(fresh, data, steps=2)
+    assert_weights_close(weights_of(fresh), weights_of(model), what="resumed vs uninterrupted")
+
+
+def check_replica_equivalence(cls, kwargs, data=None, compile_kwargs=None):
+    """One training step on one global batch gives the same weights and the
+    same logged losses on 2 replicas (MirroredStrategy over 2 logical CPUs)
+    as on 1 (PITFALLS 2, 3, 13, 14)."""
+    compile_kwargs = compile_kwargs or {}
+    single = build(cls, kwargs, **compile_kwargs)
+    double = build(cls, kwargs, strategy=two_replicas(), **compile_kwargs)
+    double.set_weights(single.get_weights())
+    data = default_batch(single) if data is None else data
+    logs_1 = fit_once(single, data)
+    logs_2 = fit_once(double, data)
+    for name in logs_1:
+        assert np.isclose(logs_1[name], logs_2[name], rtol=1e-4, atol=1e-5), (
+            f"logged {name}: {logs_1[name]} on 1 replica vs {logs_2[name]} on 2"
+        )
+    assert_weights_close(weights_of(single), weights_of(double), what="1 vs 2 replicas")
+
+
+def check_export(model, tmp_path, n=3):
+    """SavedModel in TF Serving layout; loaded in a fresh process that cannot
+    import ``zoo``, its ``serving_default`` gives the Keras model's outputs;
+    a ``PredictRequest`` built for it carries the signature's inputs."""
+    path = export.saved_model(model, str(tmp_path), "model")
+    assert os.path.basename(path) == "1"
+    assert os.path.exists(os.path.join(path, "saved_model.pb"))
+    meta = json.load(open(os.path.join(path, "metadata.json")))
+    assert meta["model"] == model.registry_name
+    inputs = model.serving_example(n, seed=5)
+    expected = {k: np.asarray(v) for k, v in model.serve({k: tf.constant(v) for k, v in inputs.items()}).items()}
+    assert set(expected) == {"images", "images_uint8"}
+    np.savez(os.path.join(tmp_path, "inputs.npz"), **inputs)
+    out = os.path.join(tmp_path, "outputs.npz")
+    load_without_zoo(path, os.path.join(tmp_path, "inputs.npz"), out)
+    got = np.load(out)
+    np.testing.assert_allclose(got["images"], expected["images"], atol=1e-5)
+    assert got["images"].dtype == np.float32 and got["images_uint8"].dtype == np.uint8
+    assert np.abs(got["images_uint8"].astype(int) - expected["images_uint8"].astype(int)).max() <= 1
+    check_predict_request(path, "model", inputs, expected)
+    return path
+
+
+_FRESH_LOAD = textwrap.dedent(
+    """
+    import sys
+    sys.modules["zoo"] = None  # any attempt to import the project fails
+    import numpy as np, tensorflow as tf
+    try:
+        import zoo
+    except ImportError:
+        pass
+    else:
+        raise SystemExit("zoo was importable")
+    path, inputs, out = sys.argv[1:4]
+    fn = tf.saved_model.load(path).signatures["serving_default"]
+    feeds = {k: tf.constant(v) for k, v in np.load(inputs).items()}
+    result = fn(**feeds)
+    np.savez(out, **{k: v.numpy() for k, v in result.items()})
+    """
+)
+
+
+def load_without_zoo(path, inputs_npz, out_npz):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.run(
+        [sys.executable, "-c", _FRESH_LOAD, path, inputs_npz, out_npz],
+        capture_output=True, text=True, env=env, cwd="/", timeout=300,
+    )
+    assert proc.returncode == 0, f"fresh-process load failed:\n{proc.stderr[-3000:]}"
+
+
+def check_predict_request(path, name, inputs, expected):
+    """What TF Serving does with a gRPC Predict call, minus the server (not
+    installable here, PITFALLS 10): the request's tensor protos are decoded
+    and fed to the named signature."""
+    from tensorflow_serving.apis import predict_pb2
+
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name = name
+    request.model_spec.signature_name = "serving_default"
+    for key, value in inputs.items():
+        request.inputs[key].CopyFrom(tf.make_tensor_proto(value))
+    fn = tf.saved_model.load(path).signatures[request.model_spec.signature_name]
+    wanted = fn.structured_input_signature[1]
+    assert set(request.inputs) == set(wanted), f"request inputs {set(request.inputs)} vs signature {set(wanted)}"
+    feeds = {}
+    for key, proto in request.inputs.items():
+        assert tf.dtypes.as_dtype(proto.dtype) == wanted[key].dtype
+        feeds[key] = tf.constant(tf.make_ndarray(proto))
+    result = fn(**feeds)
+    np.testing.assert_allclose(result["images"].numpy(), expected["images"], atol=1e-5)
+
+
+#: Max abs error on images in [-1, 1] accepted per TFLite quantization. Float32
+#: must match (issue #3); the quantized ones are documented in the README.
+TFLITE_TOLERANCE = {None: 1e-4, "float16": 2e-2, "dynamic": 0.1}
+
+
+def check_tflite(model, tmp_path, quantizations=(None, "dynamic", "float16")):
+    """Every TFLite variant runs under LiteRT and matches the Keras model."""
+    inputs = model.serving_example(3, seed=7)
+    expected = model.serve({k: tf.constant(v) for k, v in inputs.items()})["images"].numpy()
+    errors = {}
+    for quantize in quantizations:
+        path = export.tflite(model, os.path.join(tmp_path, f"g_{quantize}.tflite"), quantize=quantize)
+        got = export.tflite_runner(path)(**inputs)["images"]
+        assert got.shape == expected.shape
+        errors[quantize] = float(np.max(np.abs(got - expected)))
+        assert errors[quantize] <= TFLITE_TOLERANCE[quantize], (
+            f"TFLite {quantize or 'float32'}: max abs error {errors[quantize]:.3g} > "
+            f"{TFLITE_TOLERANCE[quantize]}"
+        )
+    return errors

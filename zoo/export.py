@@ -1,0 +1,256 @@
+"""Shipping trained generators: SavedModel in the TF Serving layout, TFLite.
+
+Every export goes through Keras's own ``keras.export.ExportArchive`` (a plain
+``tf.Module`` wrapper converts to a silently wrong TFLite model, PITFALLS 15)
+with stable, named inputs and outputs (PITFALLS 9):
+
+* inputs: ``latent`` float32 ``[batch, latent_dim]`` (plus ``labels`` /
+  ``image`` / ``text`` for conditional and translation models: see each
+  model's ``serving_signature``);
+* outputs: ``images`` float32 in [-1, 1] and ``images_uint8`` in [0, 255].
+
+Layout written by :func:`saved_model` (what ``tensorflow_model_server
+--model_base_path=<base_dir>/<name>`` expects)::
+
+    <base_dir>/<name>/<version>/saved_model.pb
+                               /variables/...
+                               /metadata.json
+"""
+
+import datetime
+import json
+import os
+import platform
+import shutil
+import tempfile
+
+import numpy as np
+import tensorflow as tf
+import keras
+
+SIGNATURE = "serving_default"
+METADATA = "metadata.json"
+QUANTIZATIONS = (None, "dynamic", "float16")
+
+
+# === SavedModel ===
+
+
+def _archive(model, serve, signature):
+    """An ExportArchive whose ``serving_default`` maps the named inputs of
+    ``signature`` to the named outputs of ``serve``."""
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    names = list(signature)
+
+    def endpoint(*args):
+        return serve(dict(zip(names, args)))
+
+    # Positional specs named after the inputs: the signature's input keys are
+    # then exactly ``names`` (a dict spec would be flattened to ``inputs``).
+    specs = [tf.TensorSpec(signature[n].shape, signature[n].dtype, name=n) for n in names]
+    archive.add_endpoint(SIGNATURE, endpoint, input_signature=specs)
+    return archive
+
+
+def _versions(model_dir):
+    if not os.path.isdir(model_dir):
+        return []
+    return sorted(int(d) for d in os.listdir(model_dir) if d.isdigit())
+
+
+def _package_versions():
+    versions = {"python": platform.python_version()}
+    for module in ("tensorflow", "keras", "numpy", "tensorflow_datasets"):
+        try:
+            versions[module] = __import__(module).__version__
+        except Exception:  # pragma: no cover - optional packages
+            pass
+    import zoo
+
+    versions["zoo"] = zoo.__version__
+    return versions
+
+
+def metadata(model, recipe=None, metrics=None):
+    """What ``metadata.json`` records about an export."""
+    return {
+        "model": getattr(model, "registry_name", type(model).__name__),
+        "class": type(model).__name__,
+        "config": json.loads(json.dumps(model.get_config(), default=str)),
+        "recipe": recipe,
+        "generator_steps": int(model.g_optimizer.iterations.numpy()) if model.g_optimizer else 0,
+        "metrics": metrics or {},
+        "signature": {
+            "name": SIGNATURE,
+            "inputs": {
+                k: {"dtype": s.dtype.name, "shape": s.shape.as_list()}
+                for k, s in model.serving_signature().items()
+            },
+            "outputs": ["images", "images_uint8"],
+        },
+        "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "versions": _package_versions(),
+    }
+
+
+def saved_model(model, base_dir, name, version=None, *, recipe=None, metrics=None):
+    """Exports ``model``'s generator(s) for TF Serving.
+
+    Writes ``base_dir/name/<version>/`` (for models with several generators,
+    one model per direction: ``name_<direction>/<version>/``). ``version``
+    defaults to the next free integer; an existing version is never
+    overwritten. Each export is written to a temporary folder beside its
+    target and renamed into place, so a crash leaves no half model.
+
+    Args:
+        model: a zoo ``AdversarialModel``.
+        base_dir: the serving base directory.
+        name: the served model name (letters, digits, ``_``, ``-``, ``.``).
+        version: positive int, or ``None`` for the next free version.
+        recipe: optional recipe dict recorded in ``metadata.json``.
+        metrics: optional dict of measured figures recorded in ``metadata.json``.
+
+    Returns:
+        The path of the version folder written (a list of paths for
+        multi-direction models).
+    """
+    if not name or not all(c.isalnum() or c in "_-." for c in name):
+        raise ValueError(f"Model name must be letters, digits, '_', '-' or '.'; got {name!r}.")
+    if version is not None and (not isinstance(version, (int, np.integer)) or version < 1):
+        raise ValueError(f"version must be a positive integer or None, got {version!r}.")
+    endpoints = model.serving_endpoints()
+    targets = []
+    for suffix in endpoints:
+        model_dir = os.path.join(base_dir, f"{name}{suffix}")
+        v = version if version is not None else (max(_versions(model_dir), default=0) + 1)
+        target = os.path.join(model_dir, str(v))
+        if os.path.exists(target):
+            raise FileExistsError(
+                f"{target} already exists; exports are never overwritten. "
+                f"Pick another version (existing: {_versions(model_dir)}) or omit it."
+            )
+        targets.append(target)
+    info = metadata(model, recipe=recipe, metrics=metrics)
+    for (suffix, (serve, signature)), target in zip(endpoints.items(), targets):
+        parent = os.path.dirname(target)
+        os.makedirs(parent, exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix=".export-", dir=parent)
+        try:
+            _archive(model, serve, signature).write_out(tmp, verbose=False)
+            with open(os.path.join(tmp, METADATA), "w") as f:
+                json.dump(dict(info, direction=suffix.lstrip("_") or None), f, indent=2)
+            # rename() of a directory onto a missing path is atomic on POSIX;
+            # it fails (rather than overwriting) if the target appeared meanwhile.
+            os.rename(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return targets[0] if len(targets) == 1 else targets
+
+
+def latest_version(path):
+    """``path`` if it holds a ``saved_model.pb``; else its highest version
+    folder (a TF Serving model folder); else the single model folder below a
+    base folder (``saved_models/dcgan_mnist`` -> ``.../dcgan_mnist/1``)."""
+    if os.path.exists(os.path.join(path, "saved_model.pb")):
+        return path
+    versions = _versions(path)
+    if versions:
+        return latest_version(os.path.join(path, str(versions[-1])))
+    raise FileNotFoundError(
+        f"No SavedModel in {path!r}: expected saved_model.pb there or numbered "
+        "version folders (TF Serving layout <name>/<version>/saved_model.pb)."
+    )
+
+
+# === Using an export without the zoo package ===
+
+
+def sampler(path):
+    """Returns ``generate(n, seed) -> float32 images`` backed by an exported
+    SavedModel (any version folder or TF Serving model folder). Needs only
+    TensorFlow: this is what serving does."""
+    path = latest_version(path)
+    loaded = tf.saved_model.load(path)
+    fn = loaded.signatures[SIGNATURE]
+    inputs = fn.structured_input_signature[1]
+    if set(inputs) != {"latent"}:
+        raise ValueError(
+            f"{path} needs inputs {sorted(inputs)}; `sample` only drives latent-only "
+            "generators. Call its serving_default signature directly."
+        )
+    latent_dim = inputs["latent"].shape[-1]
+
+    def generate(n, seed=0):
+        latent = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
+        return fn(latent=tf.constant(latent))["images"].numpy()
+
+    return generate
+
+
+# === TFLite ===
+
+
+def tflite(model, path, quantize=None, *, direction=None):
+    """Converts the generator to a ``.tflite`` flatbuffer at ``path``.
+
+    Args:
+        model: a zoo model.
+        path: output file (must not exist: never overwritten).
+        quantize: ``None`` (float32), ``"dynamic"`` (int8 weights, float
+            activations) or ``"float16"`` (float16 weights).
+        direction: for multi-direction models, which one (a key suffix of
+            ``serving_endpoints()`` without the leading ``_``).
+
+    The conversion runs on a SavedModel written by ``keras.export`` (PITFALLS
+    15); run the result with ``ai_edge_litert.interpreter.Interpreter``
+    (PITFALLS 8), e.g. via :func:`tflite_runner`.
+    """
+    if quantize not in QUANTIZATIONS:
+        raise ValueError(f"quantize must be one of {QUANTIZATIONS}, got {quantize!r}.")
+    if os.path.exists(path):
+        raise FileExistsError(f"{path} already exists; TFLite exports are never overwritten.")
+    endpoints = model.serving_endpoints()
+    key = "" if direction is None else f"_{direction}"
+    if key not in endpoints:
+        raise ValueError(
+            f"Unknown direction {direction!r}; this model exports "
+            f"{[k.lstrip('_') or None for k in endpoints]}."
+        )
+    serve, signature = endpoints[key]
+    with tempfile.TemporaryDirectory() as tmp:
+        saved = os.path.join(tmp, "saved_model")
+        _archive(model, serve, signature).write_out(saved, verbose=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(saved, signature_keys=[SIGNATURE])
+        if quantize == "dynamic":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        elif quantize == "float16":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.target_spec.supported_types = [tf.float16]
+        flatbuffer = converter.convert()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp_path = f"{path}.tmp-{os.getpid()}"
+    with open(tmp_path, "wb") as f:
+        f.write(flatbuffer)
+    os.replace(tmp_path, path)
+    return path
+
+
+def tflite_runner(path):
+    """Returns ``run(**inputs) -> {"images": ..., "images_uint8": ...}`` for a
+    ``.tflite`` file, using the LiteRT interpreter (any batch size)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(path))
+    runner = interpreter.get_signature_runner(SIGNATURE)
+    details = runner.get_input_details()
+
+    def run(**inputs):
+        missing = set(details) - set(inputs)
+        if missing:
+            raise ValueError(f"TFLite model needs inputs {sorted(details)}; missing {sorted(missing)}.")
+        feeds = {k: np.asarray(v, dtype=details[k]["dtype"]) for k, v in inputs.items()}
+        return runner(**feeds)
+
+    return run
