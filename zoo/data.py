@@ -85,17 +85,23 @@ def load(
     def one_epoch(epoch):
         epoch_ds = ds
         if shuffle:
+            # A Python-int seed per epoch (a tensor seed trips TF's seed
+            # handling when a global seed is set).
             epoch_ds = epoch_ds.shuffle(
                 min(count, _SHUFFLE_BUFFER),
-                seed=tf.cast(seed, tf.int64) * 1_000_003 + tf.cast(epoch, tf.int64),
+                seed=(int(seed) * 1_000_003 + int(epoch)) % (2**31 - 1),
                 reshuffle_each_iteration=False,
             )
         return epoch_ds.batch(batch_size, drop_remainder=True).take(batches)
 
     if epochs is None:
-        out = one_epoch(tf.constant(first_epoch, tf.int64))
+        out = one_epoch(first_epoch)
     else:
-        out = tf.data.Dataset.range(first_epoch, epochs).flat_map(one_epoch)
+        if int(epochs) <= int(first_epoch):
+            raise DataError(f"epochs ({epochs}) must be greater than first_epoch ({first_epoch}).")
+        out = one_epoch(first_epoch)
+        for epoch in range(int(first_epoch) + 1, int(epochs)):
+            out = out.concatenate(one_epoch(epoch))
     out = out.prefetch(tf.data.AUTOTUNE)
     out.steps_per_epoch = batches
     out.num_examples = count

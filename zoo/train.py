@@ -32,6 +32,9 @@ def build_model(recipe, strategy):
     kwargs = zoo_recipes.model_kwargs(recipe)
     kwargs.setdefault("seed", train.get("seed", 0))
     compile_kwargs = {k: train[k] for k in ("jit_compile", "steps_per_execution") if k in train}
+    # Seeded initial weights: the same recipe starts from the same point, so
+    # runs are reproducible and a resumed run matches an uninterrupted one.
+    keras.utils.set_random_seed(int(train.get("seed", 0)))
     with strategy.scope():
         model = registry.get_class(recipe["model"])(**kwargs)
         model.compile(

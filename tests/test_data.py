@@ -1,0 +1,127 @@
+"""zoo.data: TFDS by name, image folders, clear errors, exact resumption."""
+
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from zoo import data
+
+SHARED = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
+USPS = os.path.join(SHARED, "datasets", "usps")
+needs_mnist = pytest.mark.skipif(
+    not os.path.isdir(os.path.join(os.environ.get("TFDS_DATA_DIR", "/nonexistent"), "mnist")),
+    reason="prepared TFDS mnist not found (set TFDS_DATA_DIR)",
+)
+
+
+def write_images(folder, n, size=(12, 10), mode="RGB", seed=0):
+    os.makedirs(folder, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    channels = {"RGB": 3, "L": 1, "RGBA": 4}[mode]
+    for i in range(n):
+        pixels = rng.integers(0, 256, (*size, channels), dtype=np.uint8)
+        Image.fromarray(pixels[..., 0] if channels == 1 else pixels, mode).save(os.path.join(folder, f"{i:03d}.png"))
+
+
+@needs_mnist
+def test_tfds_mnist_batches_in_range():
+    ds = data.load("mnist", batch_size=32, steps_per_epoch=3)
+    batches = list(ds)
+    assert len(batches) == 3 and ds.steps_per_epoch == 3 and ds.num_examples == 60_000
+    x = batches[0].numpy()
+    assert x.shape == (32, 28, 28, 1) and x.dtype == np.float32
+    assert x.min() == -1.0 and x.max() == 1.0  # MNIST has pure black and white pixels
+    assert not np.array_equal(batches[0].numpy(), batches[1].numpy())
+
+
+@needs_mnist
+def test_tfds_labels_resize_and_channels():
+    images, labels = next(iter(data.load("mnist", batch_size=16, image_size=32, channels=3, with_labels=True)))
+    assert images.shape == (16, 32, 32, 3) and labels.shape == (16,)
+    assert set(labels.numpy()) <= set(range(10))
+    np.testing.assert_array_equal(images[..., 0], images[..., 2])  # grey -> RGB copies
+
+
+def test_unknown_tfds_name_and_split():
+    with pytest.raises(data.DataError, match="Unknown TFDS dataset 'mnistt'"):
+        data.load("mnistt")
+
+
+@needs_mnist
+def test_unknown_split_lists_splits():
+    with pytest.raises(data.DataError, match=r"no split 'validation'.*\['test', 'train'\]"):
+        data.load("mnist", split="validation")
+
+
+def test_labelled_folder_layout_usps_or_synthetic(tmp_path):
+    root = USPS if os.path.isdir(USPS) else None
+    if root is None:
+        root = tmp_path / "digits"
+        for label in ("0", "1"):
+            write_images(root / "train" / label, 10, size=(16, 16), mode="L")
+    images, labels = next(iter(data.load(root, batch_size=8, with_labels=True, seed=1)))
+    assert images.shape == (8, 16, 16, 1)
+    assert labels.dtype == np.int32 and labels.numpy().max() <= 9
+
+
+def test_flat_folder_greyscale_to_rgb_and_resize(tmp_path):
+    write_images(tmp_path / "flat", 6, mode="L")
+    x = next(iter(data.load(str(tmp_path / "flat"), batch_size=4, image_size=8, channels=3)))
+    assert x.shape == (4, 8, 8, 3) and -1 <= x.numpy().min() and x.numpy().max() <= 1
+
+
+def test_rgba_is_read_as_rgb(tmp_path):
+    write_images(tmp_path / "rgba", 4, mode="RGBA")
+    x = next(iter(data.load(str(tmp_path / "rgba"), batch_size=4, channels=3)))
+    assert x.shape == (4, 12, 10, 3)
+
+
+def test_folder_errors_name_the_problem(tmp_path):
+    with pytest.raises(data.DataError, match="does not exist"):
+        data.load(str(tmp_path / "missing"))
+    os.makedirs(tmp_path / "empty")
+    with pytest.raises(data.DataError, match="No images"):
+        data.load(str(tmp_path / "empty"))
+    write_images(tmp_path / "bad", 4)
+    (tmp_path / "bad" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not a jpeg")
+    with pytest.raises(data.DataError, match="broken.jpg"):
+        data.load(str(tmp_path / "bad"), batch_size=2)
+    write_images(tmp_path / "mixed", 3, size=(8, 8))
+    write_images(tmp_path / "mixed2", 3, size=(9, 9), seed=1)
+    for f in os.listdir(tmp_path / "mixed2"):
+        os.rename(tmp_path / "mixed2" / f, tmp_path / "mixed" / f"b{f}")
+    with pytest.raises(data.DataError, match="different sizes"):
+        data.load(str(tmp_path / "mixed"), batch_size=2)
+    with pytest.raises(data.DataError, match="channels must be 1"):
+        data.load(str(tmp_path / "mixed"), channels=4)
+    with pytest.raises(data.DataError, match="flat folder"):
+        data.load(str(tmp_path / "bad"), with_labels=True)
+    with pytest.raises(data.DataError, match="fewer than one batch"):
+        data.load(str(tmp_path / "mixed"), batch_size=100, image_size=8)
+
+
+def test_mixed_channel_counts_need_an_explicit_choice(tmp_path):
+    write_images(tmp_path / "mix", 2, mode="L")
+    write_images(tmp_path / "mix2", 2, mode="RGB", seed=1)
+    for f in os.listdir(tmp_path / "mix2"):
+        os.rename(tmp_path / "mix2" / f, tmp_path / "mix" / f"c{f}")
+    with pytest.raises(data.DataError, match=r"mix channel counts \[1, 3\]"):
+        data.load(str(tmp_path / "mix"), batch_size=2)
+    assert next(iter(data.load(str(tmp_path / "mix"), batch_size=2, channels=1))).shape[-1] == 1
+
+
+def test_resumed_dataset_continues_the_same_batches(tmp_path):
+    """epochs=4 from epoch 0 vs from epoch 2: the tail is identical, each
+    epoch is a different permutation of the same images."""
+    write_images(tmp_path / "imgs", 12, size=(4, 4), mode="L")
+    kwargs = dict(batch_size=4, seed=7, epochs=4)
+    full = [b.numpy() for b in data.load(str(tmp_path / "imgs"), **kwargs)]
+    tail = [b.numpy() for b in data.load(str(tmp_path / "imgs"), first_epoch=2, **kwargs)]
+    assert len(full) == 12 and len(tail) == 6
+    for a, b in zip(full[6:], tail):
+        np.testing.assert_array_equal(a, b)
+    epoch0, epoch1 = np.concatenate(full[0:3]), np.concatenate(full[3:6])
+    assert not np.array_equal(epoch0, epoch1)
+    np.testing.assert_array_equal(np.sort(epoch0.reshape(12, -1), axis=0), np.sort(epoch1.reshape(12, -1), axis=0))

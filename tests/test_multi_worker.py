@@ -1,0 +1,67 @@
+"""Two worker processes on localhost (MultiWorkerMirroredStrategy via
+TF_CONFIG) end with identical weights, equal to a single-process ``fit`` on
+the same global batches (issue #3)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+
+from helpers import assert_weights_close, build, random_images
+from zoo.models.dcgan import DCGAN
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TINY = dict(image_shape=(28, 28, 1), latent_dim=8, g_filters=4, d_filters=4)
+GLOBAL_BATCH, STEPS, EPOCHS = 8, 3, 2
+
+
+def free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("localhost", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def test_two_workers_match_single_process(tmp_path):
+    model = build(DCGAN, TINY)
+    init = tmp_path / "init.npz"
+    np.savez(init, **{f"w{i}": w.numpy() for i, w in enumerate(model.weights)})
+    data = tmp_path / "data.npz"
+    batches = random_images(TINY["image_shape"], GLOBAL_BATCH * STEPS * EPOCHS, seed=3)
+    np.savez(data, batches=batches.reshape(STEPS * EPOCHS, GLOBAL_BATCH, *TINY["image_shape"]))
+
+    cluster = {"worker": [f"localhost:{p}" for p in free_ports(2)]}
+    job = os.path.join(HERE, "multi_worker_job.py")
+    procs = []
+    for index in range(2):
+        env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
+        args = [sys.executable, job, "worker", str(init), str(data), str(tmp_path / f"worker{index}.npz")]
+        procs.append(subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+    single = subprocess.run(
+        [sys.executable, job, "single", str(init), str(data), str(tmp_path / "single.npz")],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    for index, (proc, output) in enumerate(zip(procs, outputs)):
+        assert proc.returncode == 0, f"worker {index} failed:\n{output[-3000:]}"
+    assert single.returncode == 0, single.stderr[-3000:]
+
+    results = [np.load(tmp_path / f"worker{i}.npz") for i in range(2)]
+    reference = np.load(tmp_path / "single.npz")
+    assert int(results[0]["replicas"]) == 2 and int(reference["replicas"]) == 1
+    n = len([k for k in reference.files if k.startswith("w")])
+    weights = [[r[f"w{i}"] for i in range(n)] for r in results]
+    ref_weights = [reference[f"w{i}"] for i in range(n)]
+    initial = [np.load(init)[f"w{i}"] for i in range(n)]
+    assert any(not np.allclose(a, b) for a, b in zip(initial, ref_weights)), "training changed nothing"
+    assert_weights_close(weights[0], weights[1], atol=0, rtol=0, what="worker 0 vs worker 1")
+    assert_weights_close(weights[0], ref_weights, what="2 workers vs 1 process")
+    for name in ("log_d_loss", "log_g_loss"):
+        np.testing.assert_allclose(results[0][name], reference[name], rtol=1e-4, atol=1e-5)

@@ -1,0 +1,120 @@
+"""``gan-zoo train``: checkpoint each epoch, resume after SIGKILL to the
+same weights as an uninterrupted run (issue #3), outputs, CLI errors."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from helpers import assert_weights_close, weights_of
+from zoo import cli, recipes
+
+RECIPE = """
+model = "dcgan"
+[data]
+source = "{folder}"
+batch_size = 8
+image_size = 28
+channels = 1
+[kwargs]
+latent_dim = 8
+g_filters = 4
+d_filters = 4
+[train]
+epochs = {epochs}
+seed = 3
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny_recipe(tmp_path_factory):
+    root = tmp_path_factory.mktemp("train")
+    folder = root / "images"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(160):  # 20 steps per epoch
+        Image.fromarray(rng.integers(0, 255, (28, 28), dtype=np.uint8)).save(folder / f"{i:03d}.png")
+    path = root / "tiny.toml"
+    path.write_text(RECIPE.format(folder=folder, epochs=6))
+    return str(path)
+
+
+def gan_zoo(*args, wait=True):
+    command = [sys.executable, "-m", "zoo.cli", *args]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    if wait:
+        return subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+
+
+def test_resume_after_sigkill_matches_uninterrupted_run(tmp_path, tiny_recipe):
+    full = gan_zoo("train", tiny_recipe, "--workdir", str(tmp_path / "full"), "--verbose", "0")
+    assert full.returncode == 0, full.stderr[-3000:]
+
+    workdir = tmp_path / "killed"
+    proc = gan_zoo("train", tiny_recipe, "--workdir", str(workdir), "--verbose", "0", wait=False)
+    first = workdir / "checkpoints" / "ckpt-1.index"
+    deadline = time.time() + 300
+    while not first.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert not (workdir / "model.keras").exists(), "the run finished before it was killed"
+
+    resumed = gan_zoo("train", tiny_recipe, "--workdir", str(workdir), "--verbose", "1")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "Resuming" in resumed.stdout
+    summary = json.loads((workdir / "summary.json").read_text())
+    assert 1 <= summary["resumed_from_epoch"] < 6
+    a = keras.saving.load_model(tmp_path / "full" / "model.keras")
+    b = keras.saving.load_model(workdir / "model.keras")
+    assert int(b.g_optimizer.iterations.numpy()) == 6 * 20
+    assert_weights_close(weights_of(a), weights_of(b), what="resumed vs uninterrupted")
+
+
+def test_run_outputs_and_refusal_of_another_recipe(tmp_path, tiny_recipe):
+    workdir = tmp_path / "run"
+    assert cli.main(["train", tiny_recipe, "train.epochs=1", "--workdir", str(workdir), "--verbose", "0"]) == 0
+    for path in ("samples/epoch_001.png", "model.keras", "summary.json", "recipe.json", "checkpoints/checkpoint"):
+        assert (workdir / path).exists(), path
+    assert any(f.startswith("events") for _, _, fs in os.walk(workdir / "logs") for f in fs)
+    grid = np.asarray(Image.open(workdir / "samples" / "epoch_001.png"))
+    assert grid.shape == (8 * 28, 8 * 28)  # 64 samples
+    # Same work directory, different recipe: refused, nothing overwritten.
+    code = cli.main(["train", tiny_recipe, "kwargs.latent_dim=16", "--workdir", str(workdir), "--verbose", "0"])
+    assert code == 2
+
+
+def test_cli_list_and_bad_recipe_key(capsys, tiny_recipe):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "dcgan" in out and "gan " in out
+    assert cli.main(["train", tiny_recipe, "kwargs.latent_size=3"]) == 2
+    err = capsys.readouterr().err
+    assert "latent_size" in err and "latent_dim" in err  # the valid keys are listed
+
+
+def test_recipes_in_the_repository_are_valid():
+    names = sorted(f[:-5] for f in os.listdir(recipes.RECIPE_DIR) if f.endswith(".toml"))
+    assert {"gan_mnist", "dcgan_mnist", "dcgan_anime_faces"} <= set(names)
+    for name in names:
+        recipe = recipes.load(name)
+        assert recipe["model"] and recipe["data"]["source"]
+
+
+def test_recipe_errors(tmp_path):
+    with pytest.raises(recipes.RecipeError, match="Available recipes"):
+        recipes.load("no_such_recipe")
+    with pytest.raises(recipes.RecipeError, match="Valid keys"):
+        recipes.load("dcgan_mnist", ["data.bach_size=3"])
+    with pytest.raises(recipes.RecipeError, match="section.key=value"):
+        recipes.load("dcgan_mnist", ["epochs"])
+    assert recipes.load("dcgan_mnist", ["train.epochs=7"])["train"]["epochs"] == 7
