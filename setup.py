@@ -5,7 +5,7 @@ setup(
     version="0.1.0",
     description="GAN model zoo for TensorFlow / Keras 3: train, evaluate, serve and ship GANs",
     packages=find_packages(include=["zoo", "zoo.*"]),
-    python_requires=">=3.10",
+    python_requires=">=3.11"  # tomllib,
     install_requires=[
         "tensorflow>=2.16,<2.22",
         "keras>=3.6,<4",
@@ -18,7 +18,7 @@ setup(
         "ai-edge-litert>=1.2",   # TFLite interpreter (tf.lite.Interpreter is deprecated)
     ],
     extras_require={
-        "test": ["pytest>=8", "tensorflow-serving-api>=2.16", "scipy>=1.11"],
+        "test": ["pytest>=8", "tensorflow-serving-api>=2.16"],
     },
     entry_points={"console_scripts": ["gan-zoo=zoo.cli:main"]},
 )

@@ -188,6 +188,10 @@ def check_export(model, tmp_path, n=3):
     assert os.path.exists(os.path.join(path, "saved_model.pb"))
     meta = json.load(open(os.path.join(path, "metadata.json")))
     assert meta["model"] == model.registry_name
+    # Only the generator's weights, stored once (float32).
+    stored = sum(os.path.getsize(os.path.join(path, "variables", f)) for f in os.listdir(os.path.join(path, "variables")))
+    generator_bytes = 4 * sum(int(np.prod(v.shape)) for name in model.GENERATORS for v in getattr(model, name).weights)
+    assert stored <= 1.1 * generator_bytes + 64_000, f"{stored} bytes of variables for {generator_bytes} bytes of generator"
     inputs = model.serving_example(n, seed=5)
     expected = {k: np.asarray(v) for k, v in model.serve({k: tf.constant(v) for k, v in inputs.items()}).items()}
     assert set(expected) == {"images", "images_uint8"}
@@ -255,7 +259,7 @@ def check_predict_request(path, name, inputs, expected):
 
 #: Max abs error on images in [-1, 1] accepted per TFLite quantization. Float32
 #: must match (issue #3); the quantized ones are documented in the README.
-TFLITE_TOLERANCE = {None: 1e-4, "float16": 2e-2, "dynamic": 0.1}
+TFLITE_TOLERANCE = {None: 1e-4, "float16": 2e-2, "dynamic": 0.25}
 
 
 def check_tflite(model, tmp_path, quantizations=(None, "dynamic", "float16")):

@@ -60,7 +60,8 @@ def test_resume_after_sigkill_matches_uninterrupted_run(tmp_path, tiny_recipe):
 
     workdir = tmp_path / "killed"
     proc = gan_zoo("train", tiny_recipe, "--workdir", str(workdir), "--verbose", "0", wait=False)
-    first = workdir / "checkpoints" / "ckpt-1.index"
+    # The `checkpoint` index file is replaced last, once ckpt-1 is complete.
+    first = workdir / "checkpoints" / "checkpoint"
     deadline = time.time() + 300
     while not first.exists() and proc.poll() is None and time.time() < deadline:
         time.sleep(0.02)

@@ -50,23 +50,38 @@ def _cmd_sample(args):
     print(f"Wrote {args.n} samples to {out}")
 
 
+def _read_json(path):
+    if os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    return None
+
+
 def _cmd_export(args):
     import keras
 
     import zoo  # noqa: F401
     from zoo import export
 
-    path = args.model
+    path, recipe, metrics = args.model, None, None
     if os.path.isdir(path):
+        # A training work directory: record its recipe and measured figures.
+        recipe = _read_json(os.path.join(path, "recipe.json"))
+        metrics = _read_json(os.path.join(path, "summary.json"))
         path = os.path.join(path, "model.keras")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No model at {path!r}: expected a .keras file or a training work directory.")
     model = keras.saving.load_model(path)
-    written = export.saved_model(model, args.base_dir, args.name, version=args.version)
-    print(f"SavedModel: {written}")
-    if args.tflite:
-        for quant in args.tflite:
-            q = None if quant == "float32" else quant
-            tfl = export.tflite(model, os.path.join(written, f"model_{quant}.tflite"), quantize=q)
-            print(f"TFLite ({quant}): {tfl}")
+    written = export.saved_model(
+        model, args.base_dir, args.name, version=args.version, recipe=recipe, metrics=metrics
+    )
+    for folder in [written] if isinstance(written, str) else written:
+        print(f"SavedModel: {folder}")
+    for quant in args.tflite or []:
+        q = None if quant == "float32" else quant
+        folder = written if isinstance(written, str) else written[0]
+        tfl = export.tflite(model, os.path.join(folder, f"model_{quant}.tflite"), quantize=q)
+        print(f"TFLite ({quant}): {tfl} ({os.path.getsize(tfl) / 1e6:.2f} MB)")
 
 
 def main(argv=None):

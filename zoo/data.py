@@ -90,7 +90,9 @@ def load(
             epoch_ds = epoch_ds.shuffle(
                 min(count, _SHUFFLE_BUFFER),
                 seed=(int(seed) * 1_000_003 + int(epoch)) % (2**31 - 1),
-                reshuffle_each_iteration=False,
+                # One-epoch datasets are iterated again by each fit() epoch:
+                # a new order each time. Multi-epoch ones fix each epoch's.
+                reshuffle_each_iteration=epochs is None,
             )
         return epoch_ds.batch(batch_size, drop_remainder=True).take(batches)
 

@@ -39,8 +39,10 @@ QUANTIZATIONS = (None, "dynamic", "float16")
 def _archive(model, serve, signature):
     """An ExportArchive whose ``serving_default`` maps the named inputs of
     ``signature`` to the named outputs of ``serve``."""
+    # No archive.track(): write_out() then saves exactly the variables the
+    # endpoint uses (the generator's), once. Tracking the networks as well
+    # stores every weight twice (as Keras and as TF variables).
     archive = keras.export.ExportArchive()
-    archive.track(model)
     names = list(signature)
 
     def endpoint(*args):
@@ -136,6 +138,7 @@ def saved_model(model, base_dir, name, version=None, *, recipe=None, metrics=Non
         parent = os.path.dirname(target)
         os.makedirs(parent, exist_ok=True)
         tmp = tempfile.mkdtemp(prefix=".export-", dir=parent)
+        os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; a model server may run as another user
         try:
             _archive(model, serve, signature).write_out(tmp, verbose=False)
             with open(os.path.join(tmp, METADATA), "w") as f:

@@ -133,6 +133,8 @@ def train(recipe, workdir, *, verbose=1, samples=64):
     # Every worker restores the chief's checkpoint (shared file system).
     restore_from = zoo_callbacks.EpochCheckpoint(model, os.path.join(workdir, "checkpoints"))
     first_epoch = restore_from.restore()
+    if first_epoch and verbose and chief:
+        print(f"Resuming {recipe['name']} from epoch {first_epoch} in {workdir}")
     dataset = zoo_data.load(
         **recipe["data"],
         seed=int(train_cfg.get("seed", 0)),
