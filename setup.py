@@ -5,7 +5,7 @@ setup(
     version="0.1.0",
     description="GAN model zoo for TensorFlow / Keras 3: train, evaluate, serve and ship GANs",
     packages=find_packages(include=["zoo", "zoo.*"]),
-    python_requires=">=3.11"  # tomllib,
+    python_requires=">=3.11",  # tomllib
     install_requires=[
         "tensorflow>=2.16,<2.22",
         "keras>=3.6,<4",

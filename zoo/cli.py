@@ -1,4 +1,4 @@
-"""``gan-zoo``: list | train | sample | export | evaluate."""
+"""``gan-zoo``: list | train | sample | export."""
 
 import argparse
 import json
