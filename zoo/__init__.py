@@ -11,6 +11,12 @@ import os
 # TF's import-time oneDNN/CUDA chatter is not the user's business (PITFALLS 12).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from zoo import _quiet  # noqa: E402
+
+with _quiet.native_stderr():
+    import tensorflow  # noqa: F401
+    import tensorflow_datasets  # noqa: F401
+
 from zoo import data, losses  # noqa: E402
 from zoo.base import AdversarialModel  # noqa: E402
 from zoo.registry import get, get_class, names, register  # noqa: E402
