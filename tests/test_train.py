@@ -119,3 +119,24 @@ def test_recipe_errors(tmp_path):
     with pytest.raises(recipes.RecipeError, match="section.key=value"):
         recipes.load("dcgan_mnist", ["epochs"])
     assert recipes.load("dcgan_mnist", ["train.epochs=7"])["train"]["epochs"] == 7
+
+
+@pytest.fixture(scope="module")
+def default_one_epoch_run(tmp_path_factory, tiny_recipe):
+    workdir = tmp_path_factory.mktemp("default_run")
+    proc = gan_zoo("train", tiny_recipe, "train.epochs=1", "--workdir", str(workdir), "--verbose", "0")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return keras.saving.load_model(workdir / "model.keras")
+
+
+@pytest.mark.parametrize("strategy", [["--strategy", "mirrored", "--devices", "2"], ["--strategy", "one_device"]])
+def test_cli_strategies_match_the_default_run(tmp_path, tiny_recipe, default_one_epoch_run, strategy):
+    """`gan-zoo train --strategy mirrored --devices 2` (the CPU split into two
+    logical devices) and `--strategy one_device` end with the weights of the
+    plain run."""
+    proc = gan_zoo("train", tiny_recipe, "train.epochs=1", "--workdir", str(tmp_path), "--verbose", "0", *strategy)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["replicas"] == (2 if "mirrored" in strategy else 1)
+    other = keras.saving.load_model(tmp_path / "model.keras")
+    assert_weights_close(weights_of(default_one_epoch_run), weights_of(other), what=f"{strategy[1]} vs default")

@@ -57,15 +57,16 @@ def _device_names(devices):
         if n > len(gpus):
             raise ValueError(f"Asked for {n} GPUs, found {len(gpus)}.")
         return [f"/gpu:{i}" for i in range(n)]
+    try:
+        split_cpu(n)  # only possible before TF has initialised its devices
+    except RuntimeError:
+        pass
     logical = tf.config.list_logical_devices("CPU")
     if len(logical) < n:
-        try:
-            split_cpu(n)
-        except RuntimeError as e:
-            raise ValueError(
-                f"Asked for {n} devices; this machine has no GPU and TF is already "
-                f"initialised with {len(logical)} CPU device(s), so it cannot be split now ({e})."
-            ) from None
+        raise ValueError(
+            f"Asked for {n} devices; this machine has no GPU and TF was already "
+            f"initialised with {len(logical)} CPU device(s), so it cannot be split now."
+        )
     return [f"/cpu:{i}" for i in range(n)]
 
 
