@@ -19,3 +19,39 @@ sys.path.insert(0, os.path.dirname(__file__))
 from zoo import distribute  # noqa: E402
 
 distribute.split_cpu(2)
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+RECIPE = """
+model = "dcgan"
+[data]
+source = "{folder}"
+batch_size = 8
+image_size = 28
+channels = 1
+[kwargs]
+latent_dim = 8
+g_filters = 4
+d_filters = 4
+[train]
+epochs = {epochs}
+seed = 3
+"""
+
+
+@pytest.fixture(scope="session")
+def tiny_recipe(tmp_path_factory):
+    """A DCGAN recipe on 160 random 28x28 PNGs, batch 8: 20 steps per epoch."""
+    root = tmp_path_factory.mktemp("train")
+    folder = root / "images"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(160):  # 20 steps per epoch
+        Image.fromarray(rng.integers(0, 255, (28, 28), dtype=np.uint8)).save(folder / f"{i:03d}.png")
+    path = root / "tiny.toml"
+    path.write_text(RECIPE.format(folder=folder, epochs=6))
+    return str(path)
+
+

@@ -16,36 +16,6 @@ from PIL import Image
 from helpers import assert_weights_close, weights_of
 from zoo import cli, recipes
 
-RECIPE = """
-model = "dcgan"
-[data]
-source = "{folder}"
-batch_size = 8
-image_size = 28
-channels = 1
-[kwargs]
-latent_dim = 8
-g_filters = 4
-d_filters = 4
-[train]
-epochs = {epochs}
-seed = 3
-"""
-
-
-@pytest.fixture(scope="module")
-def tiny_recipe(tmp_path_factory):
-    root = tmp_path_factory.mktemp("train")
-    folder = root / "images"
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    for i in range(160):  # 20 steps per epoch
-        Image.fromarray(rng.integers(0, 255, (28, 28), dtype=np.uint8)).save(folder / f"{i:03d}.png")
-    path = root / "tiny.toml"
-    path.write_text(RECIPE.format(folder=folder, epochs=6))
-    return str(path)
-
-
 def gan_zoo(*args, wait=True):
     command = [sys.executable, "-m", "zoo.cli", *args]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")

@@ -115,7 +115,12 @@ def main(argv=None):
     e.add_argument("--tflite", nargs="*", choices=["float32", "dynamic", "float16"])
     e.set_defaults(func=_cmd_export)
 
-    args = parser.parse_args(argv)
+    # Overrides may also follow the options (`train R --workdir w train.epochs=2`).
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if args.command != "train" or any(a.startswith("-") or "=" not in a for a in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.overrides = list(args.overrides) + extra
     try:
         args.func(args)
     except (ValueError, FileNotFoundError) as err:

@@ -20,7 +20,6 @@ import os
 import shutil
 import time
 
-import numpy as np
 import tensorflow as tf
 
 from zoo import distribute
@@ -154,26 +153,13 @@ def train(recipe, workdir, *, verbose=1, samples=64):
         model, dataset, epochs=epochs, steps_per_epoch=dataset.steps_per_epoch,
         initial_epoch=first_epoch, on_epoch_end=on_epoch_end, verbose=verbose,
     )
-    summary = {
-        "recipe": recipe["name"],
-        "model": recipe["model"],
-        "epochs": epochs,
-        "resumed_from_epoch": first_epoch,
-        "steps_per_epoch": dataset.steps_per_epoch,
-        "generator_steps": int(model.g_optimizer.iterations.numpy()),
-        "wall_seconds_this_run": round(time.perf_counter() - start, 1),
-        "images_per_s_median": float(np.median(history["images_per_s"])) if history else None,
-        "final_logs": {k: v[-1] for k, v in history.items()},
-        "strategy": "multi_worker",
-        "replicas": strategy.num_replicas_in_sync,
-        "workers": len(strategy.cluster_resolver.cluster_spec().as_dict().get("worker", [])),
-    }
+    summary = zoo_train.run_summary(
+        recipe, model, first_epoch, dataset.steps_per_epoch, time.perf_counter() - start,
+        history, "multi_worker", strategy.num_replicas_in_sync,
+    )
+    summary["workers"] = len(strategy.cluster_resolver.cluster_spec().as_dict().get("worker", []))
     if chief:
-        model_path = os.path.join(workdir, "model.keras")
-        tmp = os.path.join(workdir, f"model.tmp-{os.getpid()}.keras")
-        model.save(tmp)
-        os.replace(tmp, model_path)
-        zoo_train._write_json(os.path.join(workdir, "summary.json"), summary)
+        zoo_train.save_outputs(model, workdir, summary)
     else:
         shutil.rmtree(ckpt_dir, ignore_errors=True)
     return model, summary

@@ -5,6 +5,7 @@ the last finished epoch and ends with the same weights as an uninterrupted run.
 
 import json
 import os
+import statistics
 import time
 
 import keras
@@ -125,23 +126,38 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
             verbose=verbose,
             shuffle=False,  # the dataset is shuffled per epoch, keyed on the seed
         )
-    wall = time.perf_counter() - start
-    model_path = os.path.join(workdir, "model.keras")
-    tmp = os.path.join(workdir, f"model.tmp-{os.getpid()}.keras")
-    model.save(tmp)
-    os.replace(tmp, model_path)
-    summary = {
+    summary = run_summary(
+        recipe, model, first_epoch, dataset.steps_per_epoch, time.perf_counter() - start,
+        {k: [float(x) for x in v] for k, v in (history.history.items() if history else [])},
+        strategy, strat.num_replicas_in_sync,
+    )
+    summary["images_per_s_median"] = throughput.median
+    save_outputs(model, workdir, summary)
+    return model, summary
+
+
+def run_summary(recipe, model, first_epoch, steps_per_epoch, wall_seconds, history, strategy, replicas):
+    """What ``summary.json`` records about a run."""
+    rates = history.get("images_per_s") or []
+    return {
         "recipe": recipe["name"],
         "model": recipe["model"],
-        "epochs": epochs,
+        "epochs": int(recipe.get("train", {}).get("epochs", 1)),
         "resumed_from_epoch": first_epoch,
-        "steps_per_epoch": dataset.steps_per_epoch,
+        "steps_per_epoch": steps_per_epoch,
         "generator_steps": int(model.g_optimizer.iterations.numpy()),
-        "wall_seconds_this_run": round(wall, 1),
-        "images_per_s_median": throughput.median,
-        "final_logs": {k: float(v[-1]) for k, v in (history.history.items() if history else [])},
+        "wall_seconds_this_run": round(wall_seconds, 1),
+        "images_per_s_median": float(statistics.median(rates)) if rates else None,
+        "final_logs": {k: v[-1] for k, v in history.items() if v},
         "strategy": strategy,
-        "replicas": strat.num_replicas_in_sync,
+        "replicas": replicas,
     }
+
+
+def save_outputs(model, workdir, summary):
+    """``model.keras`` (written to a temporary name, then renamed) and
+    ``summary.json``."""
+    tmp = os.path.join(workdir, f"model.tmp-{os.getpid()}.keras")
+    model.save(tmp)
+    os.replace(tmp, os.path.join(workdir, "model.keras"))
     _write_json(os.path.join(workdir, "summary.json"), summary)
-    return model, summary
