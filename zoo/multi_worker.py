@@ -50,10 +50,9 @@ def worker_slices(dataset, strategy):
         rows = local * per_replica
         ds = dataset.map(lambda *x: tf.nest.map_structure(lambda t: t[start : start + rows], x if len(x) > 1 else x[0]))
         # Local replicas take consecutive per-replica batches of this slice.
-        return ds.unbatch().batch(per_replica, drop_remainder=True)
+        return ds.unbatch().batch(per_replica, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
-    options = tf.distribute.InputOptions(experimental_fetch_to_device=False)
-    return strategy.distribute_datasets_from_function(dataset_fn, options)
+    return strategy.distribute_datasets_from_function(dataset_fn)
 
 
 def _step_function(model, strategy):
