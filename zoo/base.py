@@ -212,17 +212,32 @@ class AdversarialModel(keras.Model):
         ctx = tf.distribute.get_replica_context()
         return 1 if ctx is None else ctx.num_replicas_in_sync
 
-    def sample_latents(self, local_batch):
-        """Training latents for this replica's share of the global batch.
+    def draw(self, local_batch, shape, distribution="normal"):
+        """Random values for this replica's share of the global batch.
 
         Drawn for the whole global batch from the (replica-synchronised) seed
-        generator, then sliced, so replica k gets different latents from
-        replica j (PITFALLS 13) and the global batch's latents do not depend on
-        the number of replicas.
+        generator with stateless ops, then sliced, so replica k gets other
+        values than replica j (PITFALLS 13) and the global batch's values do
+        not depend on the number of replicas.
+
+        Args:
+            local_batch: this replica's batch size.
+            shape: per-example shape, e.g. ``[latent_dim]`` or ``[1, 1, 1]``.
+            distribution: ``"normal"`` (standard) or ``"uniform"`` ([0, 1)).
         """
         seed = self.seed_generator.next()
-        shape = tf.stack([local_batch * self.num_replicas(), self.latent_dim])
-        return self.replica_slice(tf.random.stateless_normal(shape, seed=seed), local_batch)
+        full = tf.concat([[local_batch * self.num_replicas()], tf.constant(shape, tf.int32)], 0)
+        if distribution == "normal":
+            values = tf.random.stateless_normal(full, seed=seed)
+        elif distribution == "uniform":
+            values = tf.random.stateless_uniform(full, seed=seed)
+        else:
+            raise ValueError(f"distribution must be 'normal' or 'uniform', got {distribution!r}.")
+        return self.replica_slice(values, local_batch)
+
+    def sample_latents(self, local_batch):
+        """Training latents z ~ N(0, I) for this replica's share of the batch."""
+        return self.draw(local_batch, [self.latent_dim])
 
     # === Training ===
 

@@ -3,7 +3,7 @@
 import math
 
 import keras
-from keras import layers
+from keras import layers, ops
 
 
 def check_image_shape(image_shape):
@@ -26,6 +26,93 @@ def upsampling_plan(size):
     if steps == 0:
         raise ValueError(f"Image size {size} cannot be reached by stride-2 upsampling from >= 4.")
     return start, steps
+
+
+# === Spectral normalization (Miyato et al. 2018) ===
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class SpectralNormalization(keras.layers.Wrapper):
+    """Divides a linear layer's kernel by its largest singular value.
+
+    Miyato et al.'s reparametrisation: the layer computes ``x W / sigma(W)``
+    with ``sigma`` estimated by power iteration (``u`` kept between calls,
+    updated only when ``training``), and the gradient flows through
+    ``sigma``. ``keras.layers.SpectralNormalization`` instead overwrites the
+    kernel variable with ``W / sigma`` inside the forward pass and lets no
+    gradient through ``sigma``, which is not the paper's method (and writes
+    to a trainable variable inside the distributed step).
+
+    The wrapped layer must be linear (no activation): its output is rescaled
+    as ``(layer(x) - bias) / sigma + bias``, which equals using ``W / sigma``.
+    """
+
+    def __init__(self, layer, power_iterations=1, **kwargs):
+        super().__init__(layer, **kwargs)
+        if int(power_iterations) < 1:
+            raise ValueError(f"power_iterations must be >= 1, got {power_iterations}.")
+        self.power_iterations = int(power_iterations)
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        activation = getattr(self.layer, "activation", None)
+        if activation not in (None, keras.activations.linear):
+            raise ValueError(
+                f"SpectralNormalization needs a linear layer; {self.layer.name} has "
+                f"activation {getattr(activation, '__name__', activation)}. Put the "
+                "activation in a separate layer."
+            )
+        if not hasattr(self.layer, "kernel"):
+            raise ValueError(f"{type(self.layer).__name__} has no kernel to normalize.")
+        self.vector_u = self.add_weight(
+            shape=(1, self.layer.kernel.shape[-1]),
+            initializer=keras.initializers.RandomNormal(seed=0),
+            trainable=False,
+            name="vector_u",
+            # Every replica computes the same u from the same weights.
+            aggregation="only_first_replica",
+        )
+
+    def _sigma_and_u(self):
+        kernel = self.layer.kernel
+        weights = ops.reshape(kernel, (-1, kernel.shape[-1]))
+        u = ops.convert_to_tensor(self.vector_u)
+        for _ in range(self.power_iterations):
+            v = _l2_normalize(ops.matmul(u, ops.transpose(weights)))
+            u = _l2_normalize(ops.matmul(v, weights))
+        u, v = ops.stop_gradient(u), ops.stop_gradient(v)
+        sigma = ops.matmul(ops.matmul(v, weights), ops.transpose(u))[0, 0]
+        return sigma, u
+
+    def normalized_kernel(self):
+        """``W / sigma(W)`` with the current estimate (for inspection)."""
+        sigma, _ = self._sigma_and_u()
+        return self.layer.kernel / sigma
+
+    def call(self, inputs, training=False):
+        sigma, u = self._sigma_and_u()
+        if training:
+            self.vector_u.assign(u)
+        outputs = self.layer(inputs)
+        bias = getattr(self.layer, "bias", None)
+        if bias is None:
+            return outputs / sigma
+        return (outputs - bias) / sigma + bias
+
+    def compute_output_shape(self, input_shape):
+        return self.layer.compute_output_shape(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "power_iterations": self.power_iterations}
+
+
+def _l2_normalize(x):
+    return x / ops.sqrt(ops.sum(ops.square(x)) + 1e-12)
+
+
+def spectral_norm(layer):
+    """The ``normalization`` argument of ``dcgan_discriminator`` for SNGAN."""
+    return SpectralNormalization(layer)
 
 
 # === DCGAN (Radford et al. 2015) ===

@@ -117,6 +117,35 @@ def least_squares_discriminator_loss(real_logits, fake_logits):
     )
 
 
+# === Gradient penalty (Gulrajani et al. 2017) ===
+
+
+def gradient_penalty(critic, real, fake, mix):
+    """Per-example ``(||grad_x D(x_hat)||_2 - 1)^2`` at ``x_hat = real + mix * (fake - real)``.
+
+    Ours, not tensorflow-gan's (its version needs TF1 variable scopes). The
+    critic must treat examples independently (no batch norm), as the paper
+    requires, so the gradient of the summed output is each example's own.
+
+    Args:
+        critic: callable images -> logits ``[batch, ...]``.
+        real, fake: image batches of the same shape.
+        mix: per-example mixing weights, shape ``[batch, 1, ..., 1]``, drawn
+            uniformly in [0, 1] (one per example, not per pixel).
+    """
+    real = tf.cast(real, tf.float32)
+    fake = tf.cast(fake, tf.float32)
+    interpolated = real + mix * (fake - real)
+    with tf.GradientTape() as tape:
+        tape.watch(interpolated)
+        scores = tf.cast(critic(interpolated, training=True), tf.float32)
+    grads = tape.gradient(scores, interpolated)
+    axes = list(range(1, grads.shape.rank))
+    # The epsilon keeps the gradient of the norm finite at zero.
+    norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=axes) + 1e-12)
+    return tf.square(norms - 1.0)
+
+
 # === Lookup by family name ===
 
 FAMILIES = {

@@ -1,3 +1,1 @@
-"""One file per variant; importing this package registers them all."""
-
-from zoo.models import dcgan, gan  # noqa: F401
+from zoo.models import dcgan, gan, lsgan, sngan, wgan, wgan_gp  # noqa: F401
