@@ -6,8 +6,15 @@ import keras
 from keras import layers, ops
 
 
-def check_image_shape(image_shape):
+def check_image_shape(image_shape, custom_networks=False):
+    """``(height, width, channels)`` with 1 or 3 channels. With
+    ``custom_networks`` (the caller passed both networks), any per-example
+    shape is accepted, e.g. ``(2,)`` for 2-D points."""
     image_shape = tuple(int(d) for d in image_shape)
+    if custom_networks:
+        if not image_shape or min(image_shape) < 1:
+            raise ValueError(f"image_shape must be positive sizes, got {image_shape}.")
+        return image_shape
     if len(image_shape) != 3 or image_shape[2] not in (1, 3):
         raise ValueError(
             "image_shape must be (height, width, channels) with 1 or 3 channels, "
@@ -181,12 +188,15 @@ def mlp_generator(image_shape, latent_dim, hidden_units=(256, 512, 1024), name="
     return keras.Model(z, images, name=name)
 
 
-def mlp_discriminator(image_shape, hidden_units=(512, 256), name="discriminator"):
-    image_shape = check_image_shape(image_shape)
-    images = keras.Input(image_shape, name="images")
+def mlp_discriminator(image_shape, hidden_units=(512, 256), normalization=None, name="discriminator"):
+    """Dense + LeakyReLU(0.2) layers, then one logit. ``normalization``: as
+    in ``dcgan_discriminator``."""
+    wrap = normalization or (lambda layer: layer)
+    images = keras.Input(tuple(image_shape), name="images")
     x = layers.Flatten()(images)
     for units in hidden_units:
-        x = layers.Dense(units)(x)
+        x = wrap(layers.Dense(units))(x)
         x = layers.LeakyReLU(0.2)(x)
-    logits = layers.Dense(1, dtype="float32", name="logits")(x)
+    x = wrap(layers.Dense(1))(x)
+    logits = layers.Activation("linear", dtype="float32", name="logits")(x)
     return keras.Model(images, logits, name=name)

@@ -54,7 +54,7 @@ class DCGAN(AdversarialModel):
         discriminator=None,
         **kwargs,
     ):
-        image_shape = layers.check_image_shape(image_shape)
+        image_shape = layers.check_image_shape(image_shape, generator is not None and discriminator is not None)
         super().__init__(
             generator=generator
             or layers.dcgan_generator(image_shape, latent_dim, g_filters, kernel_size),

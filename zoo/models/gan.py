@@ -47,7 +47,7 @@ class GAN(AdversarialModel):
         discriminator=None,
         **kwargs,
     ):
-        image_shape = layers.check_image_shape(image_shape)
+        image_shape = layers.check_image_shape(image_shape, generator is not None and discriminator is not None)
         g_units, d_units = tuple(g_units), tuple(d_units)
         super().__init__(
             generator=generator or layers.mlp_generator(image_shape, latent_dim, g_units),

@@ -43,7 +43,7 @@ class LSGAN(AdversarialModel):
         discriminator=None,
         **kwargs,
     ):
-        image_shape = layers.check_image_shape(image_shape)
+        image_shape = layers.check_image_shape(image_shape, generator is not None and discriminator is not None)
         super().__init__(
             generator=generator or layers.dcgan_generator(image_shape, latent_dim, g_filters, kernel_size),
             discriminator=discriminator or layers.dcgan_discriminator(image_shape, d_filters, kernel_size),

@@ -55,7 +55,7 @@ class WGAN(AdversarialModel):
         discriminator=None,
         **kwargs,
     ):
-        image_shape = layers.check_image_shape(image_shape)
+        image_shape = layers.check_image_shape(image_shape, generator is not None and discriminator is not None)
         if float(clip_value) <= 0:
             raise ValueError(f"clip_value must be > 0, got {clip_value}.")
         super().__init__(

@@ -54,7 +54,7 @@ class WGANGP(AdversarialModel):
         discriminator=None,
         **kwargs,
     ):
-        image_shape = layers.check_image_shape(image_shape)
+        image_shape = layers.check_image_shape(image_shape, generator is not None and discriminator is not None)
         if float(gp_weight) < 0:
             raise ValueError(f"gp_weight must be >= 0, got {gp_weight}.")
         super().__init__(
@@ -71,7 +71,8 @@ class WGANGP(AdversarialModel):
         self.gp_weight = float(gp_weight)
 
     def sample_mix(self, local_batch):
-        """One uniform [0, 1) mixing weight per example, shaped to broadcast over images."""
+        """One uniform [0, 1) mixing weight per example, shaped to broadcast
+        over an example (an image, or a point for custom networks)."""
         return self.draw(local_batch, [1] * len(self.image_shape), distribution="uniform")
 
     def _discriminator_step(self, real, batch):
