@@ -19,6 +19,7 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=8", "tensorflow-serving-api>=2.16"],
+        "bench": ["matplotlib"],  # plots of benchmarks/
     },
     entry_points={"console_scripts": ["gan-zoo=zoo.cli:main"]},
 )
