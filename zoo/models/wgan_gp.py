@@ -21,7 +21,10 @@ class WGANGP(AdversarialModel):
         image_shape, latent_dim, g_filters, d_filters, kernel_size: as DCGAN.
         gp_weight: lambda (10 in the paper).
         adversarial_loss: ``"wasserstein"`` (the paper) or ``"hinge"``.
-        d_steps: critic updates per generator update (n_critic = 5).
+        d_steps: critic updates per generator update (n_critic = 5). Each
+            reuses the step's real batch with fresh latents (Algorithm 1
+            draws a new real batch per critic update; the keras.io WGAN-GP
+            example reuses it, as here).
         seed, generator, discriminator: see ``AdversarialModel``.
 
     Example:
