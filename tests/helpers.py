@@ -206,6 +206,15 @@ def check_export(model, tmp_path, n=3):
     return path
 
 
+def check_export_and_tflite(cls, kwargs, tmp_path, steps=2):
+    """A briefly trained model (outputs away from tanh's flat start) through
+    ``check_export`` and ``check_tflite``."""
+    model = build(cls, kwargs)
+    fit_once(model, default_batch(model), steps=steps)
+    check_export(model, tmp_path / "serving")
+    return check_tflite(model, tmp_path)
+
+
 _FRESH_LOAD = textwrap.dedent(
     """
     import sys

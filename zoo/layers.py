@@ -173,6 +173,22 @@ def dcgan_discriminator(
     return keras.Model(images, logits, name=name)
 
 
+def dcgan_networks(
+    image_shape, latent_dim, g_filters, d_filters, kernel_size,
+    generator=None, discriminator=None, d_normalization=None,
+):
+    """``(image_shape, generator, discriminator)`` for the DCGAN-architecture
+    variants: the networks given, or DCGAN's built for ``image_shape``. Any
+    per-example shape is accepted when both networks are given."""
+    custom = generator is not None and discriminator is not None
+    image_shape = check_image_shape(image_shape, custom)
+    if generator is None:
+        generator = dcgan_generator(image_shape, latent_dim, g_filters, kernel_size)
+    if discriminator is None:
+        discriminator = dcgan_discriminator(image_shape, d_filters, kernel_size, normalization=d_normalization)
+    return image_shape, generator, discriminator
+
+
 # === MLP (Goodfellow et al. 2014) ===
 
 

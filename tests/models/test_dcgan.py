@@ -3,8 +3,8 @@
 import pytest
 
 from helpers import (
-    build, check_checkpoint_resume, check_config_round_trip, check_export, check_fit,
-    check_keras_save_load, check_replica_equivalence, check_tflite, default_batch, fit_once,
+    check_checkpoint_resume, check_config_round_trip, check_export_and_tflite, check_fit,
+    check_keras_save_load, check_replica_equivalence,
 )
 from zoo.models.dcgan import DCGAN
 
@@ -38,7 +38,4 @@ def test_one_vs_two_replicas():
 
 
 def test_export_and_tflite(tmp_path):
-    model = build(DCGAN, TINY)
-    fit_once(model, default_batch(model), steps=3)
-    check_export(model, tmp_path / "serving")
-    check_tflite(model, tmp_path)
+    check_export_and_tflite(DCGAN, TINY, tmp_path, steps=3)

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from helpers import (
-    build, check_checkpoint_resume, check_config_round_trip, check_export, check_fit,
-    check_keras_save_load, check_replica_equivalence, check_tflite, default_batch, fit_once,
+    build, check_checkpoint_resume, check_config_round_trip, check_export_and_tflite, check_fit,
+    check_keras_save_load, check_replica_equivalence, default_batch, fit_once,
 )
 from zoo.layers import SpectralNormalization
 from zoo.models.sngan import SNGAN
@@ -70,7 +70,4 @@ def test_one_vs_two_replicas():
 
 
 def test_export_and_tflite(tmp_path):
-    model = build(SNGAN, TINY)
-    fit_once(model, default_batch(model), steps=2)
-    check_export(model, tmp_path / "serving")
-    check_tflite(model, tmp_path)
+    check_export_and_tflite(SNGAN, TINY, tmp_path)

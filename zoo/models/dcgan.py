@@ -54,12 +54,12 @@ class DCGAN(AdversarialModel):
         discriminator=None,
         **kwargs,
     ):
-        image_shape = layers.check_image_shape(image_shape, generator is not None and discriminator is not None)
+        image_shape, generator, discriminator = layers.dcgan_networks(
+            image_shape, latent_dim, g_filters, d_filters, kernel_size, generator, discriminator,
+        )
         super().__init__(
-            generator=generator
-            or layers.dcgan_generator(image_shape, latent_dim, g_filters, kernel_size),
-            discriminator=discriminator
-            or layers.dcgan_discriminator(image_shape, d_filters, kernel_size),
+            generator=generator,
+            discriminator=discriminator,
             latent_dim=latent_dim,
             adversarial_loss=adversarial_loss,
             d_steps=d_steps,
