@@ -19,7 +19,7 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=8", "tensorflow-serving-api>=2.16"],
-        "bench": ["matplotlib"],  # plots of benchmarks/
+        "bench": ["matplotlib", "torch==2.13.0"],  # plots and the PyTorch rows of benchmarks/
     },
     entry_points={"console_scripts": ["gan-zoo=zoo.cli:main"]},
 )

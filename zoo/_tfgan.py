@@ -41,5 +41,11 @@ losses_impl = importlib.import_module("tensorflow_gan.python.losses.losses_impl"
 
 
 def classifier_metrics():
-    """tensorflow-gan's classifier metrics (imports tensorflow-probability)."""
+    """tensorflow-gan's classifier metrics (imports tensorflow-probability).
+
+    ``tensorflow_gan.python.eval``'s ``__init__`` imports tensorflow-hub,
+    which needs ``pkg_resources`` (gone from recent setuptools): registered as
+    a namespace too, so only ``classifier_metrics`` and ``eval_utils`` load.
+    """
+    _register_namespace("tensorflow_gan.python.eval", sys.modules["tensorflow_gan.python"].__path__)
     return importlib.import_module("tensorflow_gan.python.eval.classifier_metrics")

@@ -1,0 +1,100 @@
+"""Generator latency per call at batch 1 and 64: Keras, the exported
+SavedModel (what TF Serving runs), and TFLite float32 / float16 / dynamic
+range (LiteRT interpreter), with each TFLite file's size and max abs error
+against Keras.
+
+    python benchmarks/serving_latency.py [MODEL.keras] [--recipe dcgan_mnist] [--repeats 50] [--threads 2]
+
+Without a .keras file the recipe's model is built untrained (latency does not
+depend on the weights' values). Prints a table and, last, one JSON line per
+row.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import zoo  # noqa: E402,F401
+from zoo import export  # noqa: E402
+
+BATCHES = (1, 64)
+
+
+def median_ms(fn, repeats):
+    fn()  # warm-up (tracing, allocation)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3
+
+
+def load_model(path, recipe_name):
+    if path:
+        return keras.saving.load_model(path)
+    from zoo import distribute, recipes, train
+
+    return train.build_model(recipes.load(recipe_name), distribute.make_strategy("default", None))
+
+
+def measure(model, repeats, threads, label=""):
+    from ai_edge_litert.interpreter import Interpreter
+
+    inputs = {b: model.serving_example(b, seed=0) for b in BATCHES}
+    expected = model.generate(latent=inputs[64]["latent"])
+    rows = []
+    predict = tf.function(lambda latent: model.generator(latent, training=False))
+    for b in BATCHES:
+        latent = tf.constant(inputs[b]["latent"])
+        rows.append({"format": "keras (tf.function)", "batch": b, "ms": median_ms(lambda: predict(latent), repeats)})
+    with tempfile.TemporaryDirectory() as tmp:
+        version = export.saved_model(model, tmp, "model")
+        serving = tf.saved_model.load(version).signatures[export.SIGNATURE]
+        for b in BATCHES:
+            latent = tf.constant(inputs[b]["latent"])
+            rows.append({"format": "SavedModel", "batch": b, "ms": median_ms(lambda: serving(latent=latent), repeats)})
+        for quantize in (None, "float16", "dynamic"):
+            path = export.tflite(model, os.path.join(tmp, f"{quantize}.tflite"), quantize=quantize)
+            error = float(np.abs(export.tflite_runner(path)(**inputs[64])["images"] - expected).max())
+            runner = Interpreter(model_path=path, num_threads=threads).get_signature_runner(export.SIGNATURE)
+            for b in BATCHES:
+                feeds = inputs[b]
+                rows.append({
+                    "format": f"TFLite {quantize or 'float32'}",
+                    "batch": b,
+                    "ms": median_ms(lambda: runner(**feeds), repeats),
+                    "size_mb": os.path.getsize(path) / 1e6,
+                    "max_abs_error": error,
+                })
+    return [dict(r, benchmark="serving_latency", recipe=label) for r in rows]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", nargs="?", help=".keras file (default: the recipe's untrained model)")
+    parser.add_argument("--recipe", default="dcgan_mnist")
+    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="TFLite interpreter threads")
+    args = parser.parse_args()
+    rows = measure(load_model(args.model, args.recipe), args.repeats, args.threads, args.model or args.recipe)
+    print(f"{'format':<22} {'batch':>5} {'ms/call':>9} {'size MB':>8} {'max abs err':>12}")
+    for r in rows:
+        size = f"{r['size_mb']:.2f}" if "size_mb" in r else ""
+        error = f"{r['max_abs_error']:.1e}" if "max_abs_error" in r else ""
+        print(f"{r['format']:<22} {r['batch']:>5} {r['ms']:>9.3f} {size:>8} {error:>12}")
+    for r in rows:
+        print(json.dumps(r))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+"""The benchmark suite: one command, a table on stdout and in a results file.
+
+    python benchmarks/suite.py [--out benchmarks/RESULTS.md] [--sections training levers eval serving memory]
+    python benchmarks/suite.py --smoke --out /tmp/RESULTS.md   # seconds-long run of every benchmark
+
+Sections (each row runs in a fresh process, so thread pools, XLA caches and
+peak memory do not leak between rows):
+
+- training: images/s of the DCGAN-MNIST and WGAN-GP-MNIST recipes, ours vs
+  the keras.io train_step examples and PyTorch on the same networks, batch
+  and optimizers (``benchmarks/throughput.py``, ``benchmarks/reference``);
+- levers: ours on DCGAN-MNIST with one setting changed at a time;
+- eval: Frechet distance at 2048-d (ours, tensorflow-gan, scipy) and
+  InceptionV3 features/s (``benchmarks/eval_speed.py``);
+- serving: generator latency at batch 1 and 64 through Keras, SavedModel and
+  TFLite (``benchmarks/serving_latency.py``);
+- memory: peak resident memory training each recipe (``benchmarks/memory.py``).
+
+``--smoke`` runs every section in this process with tiny sizes (a test runs
+it so the benchmarks cannot rot); its figures mean nothing.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+SECTIONS = ("training", "levers", "eval", "serving", "memory")
+TRAINING_RECIPES = ("dcgan_mnist", "wgan_gp_mnist")
+IMPLS = ("zoo", "keras_io", "torch")
+
+
+def have_torch():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_script(script, *args):
+    """Runs a benchmark script in a fresh process; returns its JSON lines."""
+    out = subprocess.run(
+        [sys.executable, os.path.join(HERE, script), *map(str, args)],
+        capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"{script} {' '.join(map(str, args))} failed:\n{out.stderr[-3000:]}")
+    return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+
+
+# === Sections (full runs: one process per row) ===
+
+
+def training(smoke):
+    import throughput
+
+    rows = []
+    for recipe in TRAINING_RECIPES:
+        for impl in IMPLS:
+            if impl == "torch" and not have_torch():
+                print("  torch not installed: skipping the PyTorch rows (pip install torch==2.13.0)")
+                continue
+            if smoke:
+                rows.append(throughput.measure(impl, recipe, windows=1, window_steps=2, batch=8))
+            else:
+                rows += run_script("throughput.py", "--impl", impl, "--recipe", recipe)
+            print(f"  {recipe} {impl}: {rows[-1]['images_per_s']:.1f} images/s", flush=True)
+    return rows
+
+
+def levers(smoke):
+    import throughput
+
+    rows = []
+    for lever in throughput.LEVERS:
+        if smoke:
+            import keras
+
+            rows.append(throughput.measure("zoo", "dcgan_mnist", lever, windows=1, window_steps=2, batch=8))
+            keras.mixed_precision.set_global_policy("float32")
+        else:
+            rows += run_script("throughput.py", "--impl", "zoo", "--recipe", "dcgan_mnist", "--lever", lever)
+        print(f"  dcgan_mnist lever {lever}: {rows[-1]['images_per_s']:.1f} images/s", flush=True)
+    return rows
+
+
+def evaluation(smoke):
+    import eval_speed
+
+    if smoke:
+        return eval_speed.frechet_rows(32, 100)
+    return run_script("eval_speed.py")
+
+
+def serving(smoke):
+    import serving_latency
+
+    if smoke:
+        return serving_latency.measure(serving_latency.load_model(None, "gan_mnist"), 2, 1, "gan_mnist")
+    return run_script("serving_latency.py")
+
+
+def memory(smoke):
+    import memory as memory_benchmark
+
+    if smoke:
+        return [memory_benchmark.measure("gan_mnist", steps=1, max_batches=2)]
+    from zoo import recipes
+
+    rows = []
+    for name in sorted(recipes.names()):
+        rows += run_script("memory.py", name)
+        print(f"  {name}: {rows[-1]['peak_rss_mb']:.0f} MB", flush=True)
+    return rows
+
+
+RUNNERS = {"training": training, "levers": levers, "eval": evaluation, "serving": serving, "memory": memory}
+
+
+# === Report ===
+
+
+def machine():
+    import keras
+    import numpy
+    import tensorflow as tf
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    versions = f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}, NumPy {numpy.__version__}"
+    if have_torch():
+        import torch
+
+        versions += f", PyTorch {torch.__version__}"
+    gpus = tf.config.list_physical_devices("GPU")
+    return {
+        "date": datetime.date.today().isoformat(),
+        "machine": f"{cpu}, {os.cpu_count()} cores, {memory_gb:.0f} GB RAM, {len(gpus)} GPU(s)",
+        "versions": versions,
+    }
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def report(results, info):
+    out = [f"Measured {info['date']} on {info['machine']}; {info['versions']}.", ""]
+    if "training" in results:
+        rows = results["training"]
+        steps = rows[0]["window_steps"] if rows else 0
+        windows = len(rows[0]["windows_images_per_s"]) if rows else 0
+        out += [f"### Training throughput (images/s: median of {windows} timed windows of {steps} generator "
+                "steps after an untimed warm-up window)", ""]
+        body = []
+        for recipe in TRAINING_RECIPES:
+            by_impl = {r["impl"]: r for r in rows if r["recipe"] == recipe}
+            ours = by_impl.get("zoo")
+            for impl, r in by_impl.items():
+                ratio = f"{ours['images_per_s'] / r['images_per_s']:.2f}x" if ours and impl != "zoo" else ""
+                body.append([recipe, impl, r["batch_size"], f"{r['images_per_s']:.0f}", ratio, f"{r['peak_rss_mb']:.0f}"])
+        out += [table(["recipe", "implementation", "batch", "images/s", "zoo is", "peak RSS MB"], body), ""]
+    if "levers" in results:
+        rows = results["levers"]
+        import throughput
+
+        base = next((r for r in rows if r["lever"] == "none"), None)
+        out += ["### Levers on zoo DCGAN-MNIST, one at a time", ""]
+        body = [[r["lever"], throughput.LEVERS[r["lever"]], f"{r['images_per_s']:.0f}",
+                 f"{r['images_per_s'] / base['images_per_s']:.2f}x" if base else ""] for r in rows]
+        out += [table(["lever", "setting", "images/s", "vs as shipped"], body), ""]
+    if "eval" in results:
+        rows = results["eval"]
+        out += ["### Evaluation speed", ""]
+        body = [[r["method"], r["dim"], f"{r['seconds']:.2f} s", f"{r['relative_difference_to_scipy']:.1e}"]
+                for r in rows if r["benchmark"] == "frechet"]
+        out += [table(["Frechet distance", "dim", "time", "rel. diff to scipy"], body), ""]
+        body = [[r["extractor"], r["batch"], f"{r['images_per_s']:.1f}"] for r in rows if r["benchmark"] == "features"]
+        if body:
+            out += [table(["feature extractor", "batch", "images/s"], body), ""]
+    if "serving" in results:
+        rows = results["serving"]
+        out += [f"### Generator latency, {rows[0]['recipe'] if rows else ''} (ms per call, median)", ""]
+        body = [[r["format"], r["batch"], f"{r['ms']:.3f}", f"{r['size_mb']:.2f}" if "size_mb" in r else "",
+                 f"{r['max_abs_error']:.1e}" if "max_abs_error" in r else ""] for r in rows]
+        out += [table(["format", "batch", "ms", "size MB", "max abs error vs Keras"], body), ""]
+    if "memory" in results:
+        rows = results["memory"]
+        out += ["### Peak resident memory while training (decoded-image cache full)", ""]
+        body = [[r["recipe"], r["batch_size"], r["cached_images"], f"{r['peak_rss_mb']:.0f}"] for r in rows]
+        out += [table(["recipe", "batch", "cached images", "peak RSS MB"], body), ""]
+    return "\n".join(out)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sections", nargs="*", default=list(SECTIONS), choices=SECTIONS)
+    parser.add_argument("--out", default=os.path.join(HERE, "results", "suite.md"))
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, in this process: checks the code, not speed")
+    args = parser.parse_args()
+    info = machine()
+    results = {}
+    for section in args.sections:
+        print(f"== {section}", flush=True)
+        results[section] = RUNNERS[section](args.smoke)
+    text = report(results, info)
+    print(text)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    tmp = f"{args.out}.tmp-{os.getpid()}"
+    with open(tmp, "w") as f:
+        f.write(text + "\n")
+    os.replace(tmp, args.out)
+    json_path = os.path.splitext(args.out)[0] + ".json"
+    with open(json_path + ".tmp", "w") as f:
+        json.dump({"info": info, "smoke": args.smoke, "results": results}, f, indent=1)
+    os.replace(json_path + ".tmp", json_path)
+    print(f"Wrote {args.out} and {json_path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""Every benchmark runs for a few steps (``suite.py --smoke``) so none can rot.
+The figures of a smoke run mean nothing; the test checks that each section
+produced its rows with sane values."""
+
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_suite_smoke(tmp_path):
+    out = tmp_path / "RESULTS.md"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    run = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "benchmarks", "suite.py"), "--smoke", "--out", str(out)],
+        capture_output=True, text=True, env=env, timeout=900,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = json.loads((tmp_path / "RESULTS.json").read_text())["results"]
+    training = results["training"]
+    assert {(r["recipe"], r["impl"]) for r in training} >= {
+        ("dcgan_mnist", "zoo"), ("dcgan_mnist", "keras_io"), ("wgan_gp_mnist", "zoo"), ("wgan_gp_mnist", "keras_io")
+    }
+    assert all(r["images_per_s"] > 0 and r["peak_rss_mb"] > 0 for r in training)
+    assert [r["lever"] for r in results["levers"]] == ["none", "xla", "steps_per_execution", "no_cache", "bfloat16"]
+    frechet = {r["method"].split()[0]: r for r in results["eval"]}
+    assert frechet["zoo.eval.frechet"]["relative_difference_to_scipy"] < 1e-6
+    formats = {(r["format"], r["batch"]) for r in results["serving"]}
+    assert ("SavedModel", 64) in formats and ("TFLite dynamic", 1) in formats
+    assert all(r["max_abs_error"] < 0.1 for r in results["serving"] if "max_abs_error" in r)
+    assert results["memory"][0]["peak_rss_mb"] > 100
+    assert "### Training throughput" in out.read_text()
