@@ -32,3 +32,17 @@ def test_suite_smoke(tmp_path):
     assert all(r["max_abs_error"] < 0.1 for r in results["serving"] if "max_abs_error" in r)
     assert results["memory"][0]["peak_rss_mb"] > 100
     assert "### Training throughput" in out.read_text()
+
+
+def test_mode_collapse_benchmark_smoke(tmp_path):
+    out = tmp_path / "mc"
+    run = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "benchmarks", "mode_collapse.py"), "--seeds", "1", "--steps", "2",
+         "--variants", "gan", "wgan_gp", "--out", str(out)],
+        capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = json.loads((tmp_path / "mc.json").read_text())["results"]
+    assert set(results) == {"ring8/gan", "ring8/wgan_gp", "grid25/gan", "grid25/wgan_gp"}
+    assert all(0 <= r[0]["high_quality"] <= 1 and r[0]["modes"] in (8, 25) for r in results.values())
+    assert (tmp_path / "mc_ring8.png").stat().st_size > 1000 and (tmp_path / "mc_grid25.png").exists()

@@ -12,40 +12,54 @@ import torch
 from torch import nn
 
 
-def generator(latent_dim, filters, channels=1):
-    return nn.Sequential(
-        nn.Linear(latent_dim, 7 * 7 * filters * 2, bias=False),
-        nn.Unflatten(1, (filters * 2, 7, 7)),
-        nn.BatchNorm2d(filters * 2, momentum=0.01, eps=1e-3),  # Keras's defaults
-        nn.ReLU(),
-        nn.ConvTranspose2d(filters * 2, filters, 4, stride=2, padding=1, bias=False),
-        nn.BatchNorm2d(filters, momentum=0.01, eps=1e-3),
-        nn.ReLU(),
-        nn.ConvTranspose2d(filters, channels, 4, stride=2, padding=1),
-        nn.Tanh(),
-    )
+def plan(size):
+    """``(start, steps)`` as ``zoo.layers.upsampling_plan``: 28 -> (7, 2), 64 -> (4, 4)."""
+    start, steps = size, 0
+    while start > 7:
+        start, steps = start // 2, steps + 1
+    return start, steps
 
 
-def discriminator(filters, channels=1):
-    return nn.Sequential(
-        nn.Conv2d(channels, filters, 4, stride=2, padding=1),
-        nn.LeakyReLU(0.2),
-        nn.Conv2d(filters, filters * 2, 4, stride=2, padding=1),
-        nn.LeakyReLU(0.2),
-        nn.Flatten(),
-        nn.Linear(filters * 2 * 7 * 7, 1),
-    )
+def generator(latent_dim, filters, channels=1, size=28):
+    start, steps = plan(size)
+    width = filters * 2 ** (steps - 1)
+    layers = [
+        nn.Linear(latent_dim, start * start * width, bias=False),
+        nn.Unflatten(1, (width, start, start)),
+        nn.BatchNorm2d(width, momentum=0.01, eps=1e-3),  # Keras's defaults
+        nn.ReLU(),
+    ]
+    for _ in range(steps - 1):
+        layers += [
+            nn.ConvTranspose2d(width, width // 2, 4, stride=2, padding=1, bias=False),
+            nn.BatchNorm2d(width // 2, momentum=0.01, eps=1e-3),
+            nn.ReLU(),
+        ]
+        width //= 2
+    layers += [nn.ConvTranspose2d(width, channels, 4, stride=2, padding=1), nn.Tanh()]
+    return nn.Sequential(*layers)
+
+
+def discriminator(filters, channels=1, size=28):
+    start, steps = plan(size)
+    layers, width = [], channels
+    for i in range(steps):
+        layers += [nn.Conv2d(width, filters * 2**i, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
+        width = filters * 2**i
+    layers += [nn.Flatten(), nn.Linear(width * start * start, 1)]
+    return nn.Sequential(*layers)
 
 
 class TorchGAN:
     """``step(real)`` runs one generator step and its critic steps."""
 
-    def __init__(self, model, filters, latent_dim=100, seed=0):
+    def __init__(self, model, filters, latent_dim=100, seed=0, channels=1, size=28, device="cpu"):
         if model not in ("dcgan", "wgan_gp"):
             raise ValueError(f"model must be 'dcgan' or 'wgan_gp', got {model!r}.")
         torch.manual_seed(seed)
-        self.model, self.latent_dim = model, latent_dim
-        self.G, self.D = generator(latent_dim, filters), discriminator(filters)
+        self.model, self.latent_dim, self.device = model, latent_dim, device
+        self.G = generator(latent_dim, filters, channels, size).to(device)
+        self.D = discriminator(filters, channels, size).to(device)
         if model == "dcgan":
             lr, betas, self.d_steps = 2e-4, (0.5, 0.999), 1
         else:
@@ -60,7 +74,7 @@ class TorchGAN:
             return self.bce(real_logits, torch.ones_like(real_logits)) + self.bce(
                 fake_logits, torch.zeros_like(fake_logits)
             )
-        mix = torch.rand(real.shape[0], 1, 1, 1)
+        mix = torch.rand(real.shape[0], 1, 1, 1, device=self.device)
         interpolated = (real + mix * (fake - real)).requires_grad_(True)
         (grads,) = torch.autograd.grad(self.D(interpolated).sum(), interpolated, create_graph=True)
         penalty = (grads.flatten(1).norm(dim=1) - 1.0) ** 2
@@ -70,20 +84,20 @@ class TorchGAN:
         batch = real.shape[0]
         for _ in range(self.d_steps):
             with torch.no_grad():
-                fake = self.G(torch.randn(batch, self.latent_dim))
+                fake = self.G(torch.randn(batch, self.latent_dim, device=self.device))
             self.d_opt.zero_grad(set_to_none=True)
             d_loss = self._d_loss(real, fake)
             d_loss.backward()
             self.d_opt.step()
         self.g_opt.zero_grad(set_to_none=True)
-        fake_logits = self.D(self.G(torch.randn(batch, self.latent_dim)))
+        fake_logits = self.D(self.G(torch.randn(batch, self.latent_dim, device=self.device)))
         if self.model == "dcgan":
             g_loss = self.bce(fake_logits, torch.ones_like(fake_logits))
         else:
             g_loss = -fake_logits.mean()
         g_loss.backward()
         self.g_opt.step()
-        return float(d_loss), float(g_loss)
+        return d_loss.detach(), g_loss.detach()
 
 
 def mnist_tensor():
