@@ -68,7 +68,7 @@ def training(smoke):
                 print("  torch not installed: skipping the PyTorch rows (pip install torch==2.13.0)")
                 continue
             if smoke:
-                rows.append(throughput.measure(impl, recipe, windows=1, window_steps=2, batch=8))
+                rows.append(throughput.measure(impl, recipe, windows=1, window_steps=2, batch=8, max_batches=4))
             else:
                 rows += run_script("throughput.py", "--impl", impl, "--recipe", recipe)
             print(f"  {recipe} {impl}: {rows[-1]['images_per_s']:.1f} images/s", flush=True)
@@ -83,7 +83,7 @@ def levers(smoke):
         if smoke:
             import keras
 
-            rows.append(throughput.measure("zoo", "dcgan_mnist", lever, windows=1, window_steps=2, batch=8))
+            rows.append(throughput.measure("zoo", "dcgan_mnist", lever, windows=1, window_steps=2, batch=8, max_batches=4))
             keras.mixed_precision.set_global_policy("float32")
         else:
             rows += run_script("throughput.py", "--impl", "zoo", "--recipe", "dcgan_mnist", "--lever", lever)

@@ -37,6 +37,19 @@ def test_tfds_mnist_batches_in_range():
 
 
 @needs_mnist
+def test_tfds_images_are_exact_and_paired_with_their_labels():
+    # Native size and channels: no resampling or colour round trip, so the
+    # values are exactly uint8 / 127.5 - 1, each with its own label.
+    import tensorflow_datasets as tfds
+
+    raw = tfds.as_numpy(tfds.load("mnist", split="train", batch_size=64))
+    first = next(iter(raw))
+    images, labels = next(iter(data.load("mnist", batch_size=64, with_labels=True, shuffle=False)))
+    np.testing.assert_array_equal(images.numpy(), first["image"].astype(np.float32) / 127.5 - 1.0)
+    np.testing.assert_array_equal(labels.numpy(), first["label"])
+
+
+@needs_mnist
 def test_tfds_labels_resize_and_channels():
     images, labels = next(iter(data.load("mnist", batch_size=16, image_size=32, channels=3, with_labels=True)))
     assert images.shape == (16, 32, 32, 3) and labels.shape == (16,)

@@ -74,7 +74,8 @@ def load(
             f"{source!r} split {split!r} has {count} images, fewer than one batch "
             f"of {batch_size}."
         )
-    ds = tf.data.Dataset.zip((images, labels)) if with_labels else images
+    # Folders give labels as a separate dataset; TFDS gives (image, label) pairs.
+    ds = tf.data.Dataset.zip((images, labels)) if labels is not None else images
     if cache:
         ds = ds.cache()
 
@@ -140,19 +141,31 @@ def _looks_like_path(source):
     return os.sep in source or source.startswith(".") or os.path.exists(source)
 
 
-def _to_model_image(image, size, channels):
-    """uint8 image with any channel count -> float32 [-1, 1] at size/channels."""
-    have = tf.shape(image)[-1]
-    rgb = tf.case(
-        [
-            (tf.equal(have, 1), lambda: tf.image.grayscale_to_rgb(image[..., :1])),
-            (tf.equal(have, 2), lambda: tf.image.grayscale_to_rgb(image[..., :1])),
-        ],
-        default=lambda: image[..., :3],
-    )
-    image = rgb if channels == 3 else tf.image.rgb_to_grayscale(rgb)
-    image = to_unit_range(image)
-    if size is not None:
+def _to_model_image(image, size, channels, source_shape=None):
+    """uint8 image with any channel count -> float32 [-1, 1] at size/channels.
+
+    ``source_shape``: the images' static ``(height, width, channels)`` where
+    known (TFDS features). Conversions it shows to be no-ops are skipped: the
+    greyscale->RGB->greyscale round trip (not exact: the luma weights sum to
+    0.9999) and a resize to the same size. Both ran on every image of the
+    first epoch (before the cache is full) and of every uncached epoch, on the
+    cores the training step needs.
+    """
+    source_shape = tuple(source_shape) if source_shape is not None else (None, None, None)
+    if source_shape[-1] is not None and source_shape[-1] == channels:
+        image = to_unit_range(image)
+    else:
+        have = tf.shape(image)[-1]
+        rgb = tf.case(
+            [
+                (tf.equal(have, 1), lambda: tf.image.grayscale_to_rgb(image[..., :1])),
+                (tf.equal(have, 2), lambda: tf.image.grayscale_to_rgb(image[..., :1])),
+            ],
+            default=lambda: image[..., :3],
+        )
+        image = rgb if channels == 3 else tf.image.rgb_to_grayscale(rgb)
+        image = to_unit_range(image)
+    if size is not None and tuple(source_shape[:2]) != tuple(size):
         image = tf.clip_by_value(tf.image.resize(image, size, antialias=True), -1.0, 1.0)
     return image
 
@@ -206,13 +219,15 @@ def _tfds(name, split, size, channels, with_labels):
         channels = source_shape[-1]
     ds = builder.as_dataset(split=split, shuffle_files=False)
     count = builder.info.splits[split].num_examples
-    images = ds.map(
-        lambda ex: _to_model_image(ex[image_key], size, channels),
-        num_parallel_calls=tf.data.AUTOTUNE,
-        deterministic=True,
-    )
-    labels = ds.map(lambda ex: tf.cast(ex["label"], tf.int32)) if with_labels else None
-    return images, labels, count, channels
+
+    def convert(example):
+        image = _to_model_image(example[image_key], size, channels, source_shape)
+        return (image, tf.cast(example["label"], tf.int32)) if with_labels else image
+
+    # One map for images and labels: a second pass over the TFDS examples
+    # for the labels would decode every image twice.
+    examples = ds.map(convert, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return examples, None, count, channels
 
 
 # === Folders ===
