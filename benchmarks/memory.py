@@ -19,8 +19,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from zoo import data, distribute, recipes, train  # noqa: E402
 
 
-def measure(recipe_name, steps, max_batches=None):
-    recipe = recipes.load(recipe_name)
+def measure(recipe_name, steps, max_batches=None, overrides=()):
+    recipe = recipes.load(recipe_name, overrides)
     model = train.build_model(recipe, distribute.make_strategy("default", None))
     dataset = data.load(**recipe["data"], seed=0, steps_per_epoch=max_batches)
     batches = sum(1 for _ in dataset)  # fills the cache
@@ -38,8 +38,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("recipe")
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("overrides", nargs="*", help="recipe overrides, e.g. data.source=/path/to/folder")
     args = parser.parse_args()
-    print(json.dumps(measure(args.recipe, args.steps)), flush=True)
+    print(json.dumps(measure(args.recipe, args.steps, overrides=args.overrides)), flush=True)
 
 
 if __name__ == "__main__":

@@ -114,9 +114,18 @@ def memory(smoke):
         return [memory_benchmark.measure("gan_mnist", steps=1, max_batches=2)]
     from zoo import recipes
 
+    shared = os.path.join(os.path.dirname(HERE), "..", "shared", "datasets")
     rows = []
-    for name in sorted(recipes.names()):
-        rows += run_script("memory.py", name)
+    for name in recipes.names():
+        source = recipes.load(name)["data"]["source"]
+        overrides = []
+        if source not in ("mnist", "fashion_mnist"):  # a folder recipe: use ../shared's copy if there
+            folder = os.path.abspath(os.path.join(shared, source))
+            if not os.path.isdir(folder):
+                print(f"  {name}: skipped (no folder {folder}; pass data.source=...)")
+                continue
+            overrides = [f"data.source={folder}"]
+        rows += run_script("memory.py", name, *overrides)
         print(f"  {name}: {rows[-1]['peak_rss_mb']:.0f} MB", flush=True)
     return rows
 
@@ -240,24 +249,32 @@ def main():
     parser.add_argument("--sections", nargs="*", default=list(SECTIONS), choices=SECTIONS)
     parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, in this process: checks the code, not speed")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other sections of an existing results file (re-run only --sections)")
     args = parser.parse_args()
     info = machine()
+    json_path = os.path.splitext(args.out)[0] + ".json"
     results = {}
+    if args.merge and os.path.exists(json_path):
+        with open(json_path) as f:
+            results = json.load(f)["results"]
     for section in args.sections:
         print(f"== {section}", flush=True)
         results[section] = RUNNERS[section](args.smoke)
-    text = report(results, info)
+        write_atomic(json_path, json.dumps({"info": info, "smoke": args.smoke, "results": results}, indent=1))
+    text = report({s: results[s] for s in SECTIONS if s in results}, info)
     print(text)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    tmp = f"{args.out}.tmp-{os.getpid()}"
-    with open(tmp, "w") as f:
-        f.write(text + "\n")
-    os.replace(tmp, args.out)
-    json_path = os.path.splitext(args.out)[0] + ".json"
-    with open(json_path + ".tmp", "w") as f:
-        json.dump({"info": info, "smoke": args.smoke, "results": results}, f, indent=1)
-    os.replace(json_path + ".tmp", json_path)
+    write_atomic(args.out, text + "\n")
     print(f"Wrote {args.out} and {json_path}")
+
+
+def write_atomic(path, text):
+    """Saved after each section, so a failure late in a long run keeps the rest."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
 
 
 if __name__ == "__main__":

@@ -76,6 +76,7 @@ def test_cli_list_and_bad_recipe_key(capsys, tiny_recipe):
 def test_recipes_in_the_repository_are_valid():
     names = sorted(f[:-5] for f in os.listdir(recipes.RECIPE_DIR) if f.endswith(".toml"))
     assert {"gan_mnist", "dcgan_mnist", "dcgan_anime_faces"} <= set(names)
+    assert recipes.names() == names
     for name in names:
         recipe = recipes.load(name)
         assert recipe["model"] and recipe["data"]["source"]

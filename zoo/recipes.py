@@ -53,6 +53,13 @@ def _unknown(section, found, valid):
         )
 
 
+def names():
+    """The shipped recipes' names (``recipes/*.toml``), sorted."""
+    if not os.path.isdir(RECIPE_DIR):
+        return []
+    return sorted(f[:-5] for f in os.listdir(RECIPE_DIR) if f.endswith(".toml"))
+
+
 def resolve_path(name_or_path):
     """A recipe path, or a recipe name found in the repository's recipes/."""
     candidates = [name_or_path, os.path.join(RECIPE_DIR, name_or_path)]
@@ -60,8 +67,7 @@ def resolve_path(name_or_path):
     for c in candidates:
         if os.path.isfile(c):
             return c
-    available = sorted(f[:-5] for f in os.listdir(RECIPE_DIR) if f.endswith(".toml")) if os.path.isdir(RECIPE_DIR) else []
-    raise RecipeError(f"No recipe {name_or_path!r}. Available recipes: {available}.")
+    raise RecipeError(f"No recipe {name_or_path!r}. Available recipes: {names()}.")
 
 
 def parse_override(text):
