@@ -37,11 +37,15 @@ def timed_steps(gan, real, steps, autocast):
             with torch.autocast(gan.device, dtype=torch.bfloat16, enabled=autocast):
                 gan.step(real)
 
+    def synchronize():
+        if gan.device == "cuda":
+            torch.cuda.synchronize()
+
     run(10)  # warm-up
-    torch.cuda.synchronize() if gan.device == "cuda" else None
+    synchronize()
     start = time.perf_counter()
     run(steps)
-    torch.cuda.synchronize() if gan.device == "cuda" else None
+    synchronize()
     return (time.perf_counter() - start) / steps
 
 

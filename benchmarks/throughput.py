@@ -46,7 +46,9 @@ def keras_windows(model, dataset, windows, window_steps):
     import keras
 
     class Timer(keras.callbacks.Callback):
-        times = []
+        def __init__(self):
+            super().__init__()
+            self.times = []
 
         def on_epoch_begin(self, epoch, logs=None):
             self.t0 = time.perf_counter()
@@ -85,13 +87,18 @@ def run_zoo(recipe_name, lever, windows, window_steps, batch_override=None, max_
     return recipe["data"]["batch_size"], keras_windows(model, dataset, windows, window_steps)
 
 
-def run_keras_io(recipe_name, windows, window_steps, batch_override=None):
-    from reference import keras_io_gan
+def reference_settings(recipe_name, batch_override=None):
+    """``(batch_size, filters)`` of a recipe, for the reference implementations."""
     from zoo import recipes
 
     recipe = recipes.load(recipe_name)
-    batch = batch_override or recipe["data"]["batch_size"]
-    filters = recipe.get("kwargs", {}).get("g_filters", 64)
+    return batch_override or recipe["data"]["batch_size"], recipe.get("kwargs", {}).get("g_filters", 64)
+
+
+def run_keras_io(recipe_name, windows, window_steps, batch_override=None):
+    from reference import keras_io_gan
+
+    batch, filters = reference_settings(recipe_name, batch_override)
     model = keras_io_gan.build(MODELS[recipe_name], filters)
     return batch, keras_windows(model, keras_io_gan.mnist_dataset(batch), windows, window_steps)
 
@@ -100,12 +107,9 @@ def run_torch(recipe_name, windows, window_steps, batch_override=None):
     import torch
 
     from reference import torch_gan
-    from zoo import recipes
 
     torch.set_num_threads(os.cpu_count())
-    recipe = recipes.load(recipe_name)
-    batch = batch_override or recipe["data"]["batch_size"]
-    filters = recipe.get("kwargs", {}).get("g_filters", 64)
+    batch, filters = reference_settings(recipe_name, batch_override)
     gan = torch_gan.TorchGAN(MODELS[recipe_name], filters)
     stream = torch_gan.batches(torch_gan.mnist_tensor(), batch)
     times = []
