@@ -5,6 +5,9 @@ setup(
     version="0.1.0",
     description="GAN model zoo for TensorFlow / Keras 3: train, evaluate, serve and ship GANs",
     packages=find_packages(include=["zoo", "zoo.*"]),
+    # The shipped domain classifiers (zoo.eval.classifiers): every user
+    # measures classifier FID/score with the same networks.
+    package_data={"zoo.eval": ["weights/*.keras", "weights/*.json"]},
     python_requires=">=3.11",  # tomllib
     install_requires=[
         "tensorflow>=2.16,<2.22",

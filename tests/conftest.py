@@ -16,6 +16,12 @@ if os.path.isdir(_shared_tfds):
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+# Evaluation caches (trained classifiers, reference statistics) go to a
+# fresh folder: tests never read a developer's stale cache nor write to it.
+import tempfile  # noqa: E402
+
+os.environ["GAN_ZOO_CACHE"] = tempfile.mkdtemp(prefix="gan_zoo_test_cache_")
+
 from zoo import distribute  # noqa: E402
 
 distribute.split_cpu(2)

@@ -14,12 +14,19 @@ import textwrap
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 import zoo
 from zoo import export
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(REPO), "shared")
+USPS = os.path.join(SHARED, "datasets", "usps")
+needs_mnist = pytest.mark.skipif(
+    not os.path.isdir(os.path.join(os.environ.get("TFDS_DATA_DIR", "/nonexistent"), "mnist")),
+    reason="prepared TFDS mnist not found (set TFDS_DATA_DIR)",
+)
 TWO_CPUS = ["/cpu:0", "/cpu:1"]
 _MIRRORED = []
 

@@ -6,14 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from helpers import USPS, needs_mnist
 from zoo import data
-
-SHARED = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
-USPS = os.path.join(SHARED, "datasets", "usps")
-needs_mnist = pytest.mark.skipif(
-    not os.path.isdir(os.path.join(os.environ.get("TFDS_DATA_DIR", "/nonexistent"), "mnist")),
-    reason="prepared TFDS mnist not found (set TFDS_DATA_DIR)",
-)
 
 
 def write_images(folder, n, size=(12, 10), mode="RGB", seed=0):

@@ -1,6 +1,7 @@
 """Keras callbacks used by ``zoo.train``: checkpoint each epoch, sample grid
-each epoch, throughput."""
+each epoch, throughput, FID/KID with the best model kept."""
 
+import json
 import os
 import time
 
@@ -89,3 +90,77 @@ class Throughput(keras.callbacks.Callback):
     @property
     def median(self):
         return float(np.median(self.per_epoch)) if self.per_epoch else None
+
+
+class FrechetCallback(keras.callbacks.Callback):
+    """FID and KID every ``every`` epochs during ``fit``; keeps the best model.
+
+    DCGAN-style training is known to peak and then degrade, so the last
+    epoch is not necessarily the one to ship. Every ``every`` epochs this
+    draws ``n`` samples from fixed latents (``seed``), measures FID and KID
+    against the cached reference split with ``zoo.eval``'s extractor, adds
+    ``fid``/``kid`` to the epoch logs (History, and TensorBoard when this
+    callback precedes ``keras.callbacks.TensorBoard``) and, when FID
+    improves, writes the whole model to ``best_path`` (temporary name, then
+    rename) and ``best.json`` beside it. A resumed run reads ``best.json`` and
+    only replaces a better model.
+
+    Args:
+        dataset: ``"mnist"``/``"fashion_mnist"``/``"usps"`` for the domain
+            classifier, or any TFDS name / folder (then ``extractor="inception"``).
+        source: data folder for folder datasets.
+        extractor: ``"classifier"`` or ``"inception"``.
+        best_path: ``.keras`` path of the best model (None: do not keep).
+    Example:
+        >>> cb = FrechetCallback("mnist", every=2, n=2000, best_path="runs/x/best.keras")
+        >>> model.fit(ds, epochs=20, callbacks=[cb, keras.callbacks.TensorBoard("logs")])
+    """
+
+    def __init__(self, dataset, *, source=None, every=1, n=2000, extractor="classifier",
+                 inception_weights="imagenet", best_path=None, seed=1234, reference_split="test"):
+        super().__init__()
+        from zoo.eval import classifiers
+        from zoo.eval import evaluate as zoo_evaluate
+        from zoo.eval import reference
+
+        if int(every) < 1:
+            raise ValueError(f"every must be >= 1 epoch, got {every}.")
+        self.every, self.n, self.seed, self.best_path = int(every), int(n), seed, best_path
+        self.extractor = zoo_evaluate.make_extractor(extractor, dataset, inception_weights)
+        src = classifiers.resolve_source(dataset, source) if dataset in classifiers.DATASETS else (source or dataset)
+        self.reference = reference.features(self.extractor, src, reference_split)
+        self.best = None
+        if best_path and os.path.exists(self._best_json()):
+            with open(self._best_json()) as f:
+                self.best = json.load(f)
+
+    def _best_json(self):
+        return os.path.join(os.path.dirname(os.path.abspath(self.best_path)), "best.json")
+
+    def measure(self, model=None):
+        """``{"fid", "kid", "kid_std_error"}`` of ``model`` (default: the one being fitted)."""
+        from zoo.eval import frechet, metrics
+
+        model = model or self.model
+        features, _ = self.extractor(model.generate(self.n, seed=self.seed))
+        kid, kid_se = metrics.kid(self.reference["features"], features)
+        fid = frechet.frechet_distance(
+            self.reference["mu"], self.reference["sigma"], *frechet.feature_statistics(features)
+        )
+        return {"fid": fid, "kid": kid, "kid_std_error": kid_se}
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        scores = self.measure()
+        if logs is not None:
+            logs.update(fid=scores["fid"], kid=scores["kid"])
+        if self.best_path and (self.best is None or scores["fid"] < self.best["fid"]):
+            tmp = f"{self.best_path}.tmp-{os.getpid()}.keras"
+            self.model.save(tmp)
+            os.replace(tmp, self.best_path)
+            self.best = dict(scores, epoch=epoch + 1, extractor=self.extractor.id, samples=self.n)
+            tmp_json = f"{self._best_json()}.tmp-{os.getpid()}"
+            with open(tmp_json, "w") as f:
+                json.dump(self.best, f, indent=2)
+            os.replace(tmp_json, self._best_json())

@@ -1,4 +1,4 @@
-"""``gan-zoo``: list | train | sample | export."""
+"""``gan-zoo``: list | train | sample | export | evaluate."""
 
 import argparse
 import json
@@ -84,6 +84,31 @@ def _cmd_export(args):
         print(f"TFLite ({quant}): {tfl} ({os.path.getsize(tfl) / 1e6:.2f} MB)")
 
 
+def _cmd_evaluate(args):
+    from zoo.eval import evaluate
+
+    if args.model == "real":
+        from zoo.eval import classifiers
+
+        known = args.dataset in classifiers.DATASETS
+        src = classifiers.resolve_source(args.dataset, args.source) if known else (args.source or args.dataset)
+        generate, memorization = evaluate.real_sampler(src, args.real_split), False
+        print(f"Real-vs-real baseline: {args.n} {args.real_split} images vs the {args.reference_split} split")
+    else:
+        generate, memorization = _load_for_sampling(args.model), not args.no_memorization
+    report = evaluate.evaluate(
+        generate, args.dataset, source=args.source, n=args.n, extractors=args.extractor,
+        inception_weights=None if args.inception_weights == "random" else args.inception_weights,
+        reference_split=args.reference_split, reference_n=args.reference_n,
+        memorization=memorization, memorization_train=args.memorization_train, seed=args.seed,
+        output=args.output,
+    )
+    print(evaluate.summary(report))
+    print(f"Report: {args.output}")
+    for path in report["files"].values():
+        print(f"PNG: {path}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="gan-zoo", description="GAN model zoo for TensorFlow/Keras 3")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -114,6 +139,23 @@ def main(argv=None):
     e.add_argument("--version", type=int)
     e.add_argument("--tflite", nargs="*", choices=["float32", "dynamic", "float16"])
     e.set_defaults(func=_cmd_export)
+
+    v = sub.add_parser("evaluate", help="FID, KID, score, precision/recall, mode and memorization reports")
+    v.add_argument("model", help=".keras file, training workdir, exported model folder, or 'real' (baseline)")
+    v.add_argument("--dataset", required=True, help="mnist, fashion_mnist, usps (domain classifier) or any TFDS name/folder")
+    v.add_argument("--source", help="data folder for folder datasets (usps: <root>/{train,test}/<digit>/)")
+    v.add_argument("-n", type=int, default=10_000, help="generated samples (default 10000)")
+    v.add_argument("-o", "--output", default="report.json", help="report path; PNGs go beside it")
+    v.add_argument("--extractor", nargs="+", default=["classifier"], choices=["classifier", "inception"])
+    v.add_argument("--inception-weights", default="imagenet",
+                   help="'imagenet' (download), a local .h5 file, or 'random' (plumbing only)")
+    v.add_argument("--reference-split", default="test")
+    v.add_argument("--reference-n", type=int, help="reference images (default: the whole split)")
+    v.add_argument("--real-split", default="train", help="split the 'real' baseline draws from")
+    v.add_argument("--no-memorization", action="store_true")
+    v.add_argument("--memorization-train", type=int, help="training images searched (default all)")
+    v.add_argument("--seed", type=int, default=0)
+    v.set_defaults(func=_cmd_evaluate)
 
     # Overrides may also follow the options (`train R --workdir w train.epochs=2`).
     args, extra = parser.parse_known_args(argv)

@@ -112,6 +112,31 @@ def load(
     return out
 
 
+def arrays(source, *, split="test", image_size=None, channels=None, with_labels=False,
+           limit=None, seed=0):
+    """The whole split as float32 numpy in [-1, 1], ``[n, H, W, C]`` (with
+    ``with_labels=True``, ``(images, int32 labels)``), or a random subset of
+    ``limit`` of them drawn with ``seed``. For evaluation, where every image
+    counts and no batch may be dropped."""
+    size = _as_size(image_size)
+    if _looks_like_path(source):
+        images, labels, count, _ = _folder(source, split, size, channels, with_labels)
+        ds = tf.data.Dataset.zip((images, labels)) if labels is not None else images
+    else:
+        ds, _, count, _ = _tfds(source, split, size, channels, with_labels)
+    if limit is not None and int(limit) > count:
+        raise DataError(f"{source!r} split {split!r} has {count} images; asked for {limit}.")
+    batches = list(ds.batch(2048).as_numpy_iterator())
+    if with_labels:
+        images, labels = np.concatenate([b[0] for b in batches]), np.concatenate([b[1] for b in batches])
+    else:
+        images, labels = np.concatenate(batches), None
+    if limit is not None:
+        keep = np.random.default_rng(seed).permutation(count)[: int(limit)]
+        images, labels = images[keep], (labels[keep] if with_labels else None)
+    return (images, labels) if with_labels else images
+
+
 def steps_per_epoch(dataset):
     """Batches per epoch of a dataset made by ``load``."""
     return dataset.steps_per_epoch

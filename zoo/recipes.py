@@ -35,7 +35,10 @@ TOP_LEVEL = {
     "g_optimizer": "overrides of the generator optimizer's config",
     "d_optimizer": "overrides of the discriminator optimizer's config",
 }
-TRAIN_KEYS = {"epochs", "steps_per_epoch", "seed", "sample_every", "jit_compile", "steps_per_execution"}
+TRAIN_KEYS = {
+    "epochs", "steps_per_epoch", "seed", "sample_every", "jit_compile", "steps_per_execution",
+    "eval_every", "eval_samples",
+}
 DATA_KEYS = set(inspect.signature(zoo_data.load).parameters) - {
     "epochs", "first_epoch", "seed", "steps_per_epoch"
 }

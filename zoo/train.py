@@ -22,7 +22,7 @@ def _identity(recipe):
     epochs may grow: that only extends the run)."""
     identity = {k: recipe.get(k) for k in ("model", "data", "kwargs", "g_optimizer", "d_optimizer")}
     train = dict(recipe.get("train", {}))
-    for key in ("epochs", "sample_every"):
+    for key in ("epochs", "sample_every", "eval_every", "eval_samples"):
         train.pop(key, None)
     identity["train"] = train
     return identity
@@ -114,6 +114,12 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
         keras.callbacks.TensorBoard(log_dir=log_dir),
         throughput,
     ]
+    if train_cfg.get("eval_every"):
+        # Before TensorBoard, so the epoch's fid/kid reach its logs.
+        callbacks.insert(0, zoo_callbacks.FrechetCallback(
+            data_cfg["source"], every=train_cfg["eval_every"], n=train_cfg.get("eval_samples", 2000),
+            extractor=_eval_extractor(data_cfg["source"]), best_path=os.path.join(workdir, "best.keras"),
+        ))
     start = time.perf_counter()
     history = None
     if first_epoch < epochs:
@@ -134,6 +140,12 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
     summary["images_per_s_median"] = throughput.median
     save_outputs(model, workdir, summary)
     return model, summary
+
+
+def _eval_extractor(source):
+    from zoo.eval import classifiers
+
+    return "classifier" if source in classifiers.DATASETS else "inception"
 
 
 def run_summary(recipe, model, first_epoch, steps_per_epoch, wall_seconds, history, strategy, replicas):

@@ -1,3 +1,4 @@
-"""Evaluation: sample quality and mode coverage."""
+"""Evaluation: FID, KID, IS / classifier score, precision/recall, mode
+coverage and memorization (``zoo.eval.evaluate`` runs them all)."""
 
-from zoo.eval import mixtures  # noqa: F401
+from zoo.eval import classifiers, frechet, metrics, mixtures, reference, reports  # noqa: F401
