@@ -98,3 +98,18 @@ def test_frechet_callback_logs_and_keeps_the_best_model(tmp_path):
     assert FrechetCallback("mnist", best_path=best).best["fid"] == recorded["fid"]
     with pytest.raises(ValueError, match="every must be >= 1"):
         FrechetCallback("mnist", every=0)
+
+
+def test_recipe_eval_every_keeps_best_model_in_workdir(tmp_path):
+    from zoo import recipes, train
+
+    recipe = recipes.load("dcgan_mnist", [
+        "kwargs.latent_dim=8", "kwargs.g_filters=4", "kwargs.d_filters=4", "data.batch_size=16",
+        "train.epochs=2", "train.steps_per_epoch=3", "train.eval_every=1", "train.eval_samples=100",
+    ])
+    _, summary = train.train(recipe, str(tmp_path), verbose=0, samples=4)
+    with open(tmp_path / "best.json") as f:
+        best = json.load(f)
+    assert best["epoch"] in (1, 2) and best["samples"] == 100
+    assert np.isfinite(summary["final_logs"]["fid"]) and best["fid"] <= summary["final_logs"]["fid"]
+    assert keras.saving.load_model(str(tmp_path / "best.keras")).latent_dim == 8
