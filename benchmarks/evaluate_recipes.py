@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 DATASETS = ("mnist", "fashion_mnist")
 
 
-def rows_for(dataset, runs, n, out_dir, recipes_filter):
+def rows_for(dataset, runs, n, out_dir, recipes_filter, memorization_train=None):
     import keras
 
     import zoo  # noqa: F401
@@ -49,7 +49,7 @@ def rows_for(dataset, runs, n, out_dir, recipes_filter):
         start = time.perf_counter()
         report = evaluate.evaluate(
             lambda k, seed: model.generate(k, seed=seed), dataset, n=n,
-            output=os.path.join(out_dir, f"{name}.json"),
+            memorization_train=memorization_train, output=os.path.join(out_dir, f"{name}.json"),
         )
         report["trained"] = {key: trained.get(key) for key in ("epochs", "generator_steps")}
         print(f"{name} ({time.perf_counter() - start:.0f} s)\n{evaluate.summary(report)}", flush=True)
@@ -84,12 +84,13 @@ def main(argv=None):
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
     parser.add_argument("--recipes", nargs="*")
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
+    parser.add_argument("--memorization-train", type=int, help="training images searched (default all)")
     args = parser.parse_args(argv)
     out_dir = os.path.join(args.out, "eval")
     os.makedirs(out_dir, exist_ok=True)
     sections = []
     for dataset in args.datasets:
-        rows = rows_for(dataset, args.runs, args.n, out_dir, args.recipes)
+        rows = rows_for(dataset, args.runs, args.n, out_dir, args.recipes, args.memorization_train)
         protocol = rows[0][2]["protocol"]["extractors"]["classifier"]
         sections.append(
             f"### {dataset}\n\n{args.n} samples per row against the {protocol['reference_images']} test images; "

@@ -46,3 +46,29 @@ def test_mode_collapse_benchmark_smoke(tmp_path):
     assert set(results) == {"ring8/gan", "ring8/wgan_gp", "grid25/gan", "grid25/wgan_gp"}
     assert all(0 <= r[0]["high_quality"] <= 1 and r[0]["modes"] in (8, 25) for r in results.values())
     assert (tmp_path / "mc_ring8.png").stat().st_size > 1000 and (tmp_path / "mc_grid25.png").exists()
+
+
+def test_evaluate_recipes_smoke(tmp_path):
+    """The README's evaluation table script, on one tiny untrained model."""
+    import keras
+
+    import zoo
+
+    run_dir = tmp_path / "runs" / "dcgan_mnist"
+    run_dir.mkdir(parents=True)
+    keras.utils.set_random_seed(0)
+    zoo.get("dcgan", latent_dim=8, g_filters=4, d_filters=4).save(str(run_dir / "model.keras"))
+    (run_dir / "summary.json").write_text(json.dumps({"epochs": 0, "generator_steps": 0}))
+    run = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "benchmarks", "evaluate_recipes.py"), "-n", "200",
+         "--datasets", "mnist", "--recipes", "dcgan_mnist", "--runs", str(tmp_path / "runs"),
+         "--out", str(tmp_path / "out"), "--memorization-train", "1000"],
+        capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    table = (tmp_path / "out" / "evaluation.md").read_text()
+    rows = [line for line in table.splitlines() if line.startswith("| real") or line.startswith("| dcgan_mnist")]
+    assert len(rows) == 2
+    real = json.loads((tmp_path / "out" / "eval" / "real_mnist.json").read_text())
+    untrained = json.loads((tmp_path / "out" / "eval" / "dcgan_mnist.json").read_text())
+    assert real["classifier"]["fid"] < untrained["classifier"]["fid"]
