@@ -160,7 +160,6 @@ class FrechetCallback(keras.callbacks.Callback):
             self.model.save(tmp)
             os.replace(tmp, self.best_path)
             self.best = dict(scores, epoch=epoch + 1, extractor=self.extractor.id, samples=self.n)
-            tmp_json = f"{self._best_json()}.tmp-{os.getpid()}"
-            with open(tmp_json, "w") as f:
-                json.dump(self.best, f, indent=2)
-            os.replace(tmp_json, self._best_json())
+            from zoo.train import write_json  # zoo.train imports this module
+
+            write_json(self._best_json(), self.best)

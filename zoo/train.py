@@ -61,10 +61,12 @@ def _claim_workdir(workdir, recipe):
                 "use another --workdir, or delete it to start over."
             )
     else:
-        _write_json(path, identity)
+        write_json(path, identity)
 
 
-def _write_json(path, obj):
+def write_json(path, obj):
+    """Writes JSON via a temporary name and a rename (never half-written)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = f"{path}.tmp-{os.getpid()}"
     with open(tmp, "w") as f:
         json.dump(obj, f, indent=2, default=str)
@@ -172,4 +174,4 @@ def save_outputs(model, workdir, summary):
     tmp = os.path.join(workdir, f"model.tmp-{os.getpid()}.keras")
     model.save(tmp)
     os.replace(tmp, os.path.join(workdir, "model.keras"))
-    _write_json(os.path.join(workdir, "summary.json"), summary)
+    write_json(os.path.join(workdir, "summary.json"), summary)

@@ -30,6 +30,8 @@ import keras
 import numpy as np
 
 from zoo import data as zoo_data
+from zoo.eval import metrics
+from zoo.train import write_json
 
 IMAGE_SIZE = 28
 FEATURES_LAYER = "features"
@@ -170,19 +172,12 @@ def _save_inference_copy(model, output, info):
     clean.save(tmp)
     info["sha256"] = _sha256(tmp)
     os.replace(tmp, output + ".keras")
-    _write_json(output + ".json", info)
+    write_json(output + ".json", info)
 
 
 def _sha256(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
-
-
-def _write_json(path, obj):
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=2)
-    os.replace(tmp, path)
 
 
 # === Loading ===
@@ -217,13 +212,7 @@ class Classifier:
         """``[n, H, W, C]`` images in [-1, 1] -> (features [n, 128], logits
         [n, classes]) as float64 numpy. Other sizes are resized to 28x28,
         colour is averaged to grey."""
-        images = _as_classifier_input(images)
-        features, logits = [], []
-        for i in range(0, len(images), batch_size):
-            f, lg = self._both(images[i : i + batch_size], training=False)
-            features.append(np.asarray(f, np.float64))
-            logits.append(np.asarray(lg, np.float64))
-        return np.concatenate(features), np.concatenate(logits)
+        return metrics.features_and_logits(self._both, _as_classifier_input(images), batch_size)
 
     def protocol(self):
         return {

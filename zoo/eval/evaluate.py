@@ -17,7 +17,6 @@ Example:
     >>> report["classifier"]["fid"]
 """
 
-import json
 import os
 import time
 
@@ -25,6 +24,7 @@ import numpy as np
 
 from zoo import data as zoo_data
 from zoo.eval import classifiers, frechet, metrics, reference, reports
+from zoo.train import write_json
 
 EXTRACTORS = ("classifier", "inception")
 
@@ -160,7 +160,7 @@ def evaluate(
         timings["memorization"] = time.perf_counter() - t
     report["seconds"] = {key: round(value, 1) for key, value in timings.items()}
     if output:
-        _write_json(output, report)
+        write_json(output, report)
     return report
 
 
@@ -209,11 +209,3 @@ def _memorization(fake, src, train_split, test_split, limit, seed, classifier, s
                 fake, train, detail, f"{stem}_nearest_{space}.png"
             )
     return report
-
-
-def _write_json(path, obj):
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=2)
-    os.replace(tmp, path)

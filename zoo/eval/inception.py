@@ -21,6 +21,8 @@ import os
 
 import numpy as np
 
+from zoo.eval import metrics
+
 INPUT_SIZE = 299
 
 
@@ -66,16 +68,13 @@ class InceptionV3:
         images = np.asarray(images, np.float32)
         if images.ndim != 4 or images.shape[-1] not in (1, 3):
             raise ValueError(f"expected images [n, H, W, 1 or 3] in [-1, 1], got shape {images.shape}.")
-        features, logits = [], []
-        for i in range(0, len(images), batch_size):
-            batch = tf.constant(images[i : i + batch_size])
+        def prepare(batch):
+            batch = tf.constant(batch)
             if batch.shape[-1] == 1:
                 batch = tf.repeat(batch, 3, axis=-1)
-            batch = tf.image.resize(batch, (INPUT_SIZE, INPUT_SIZE), method="bilinear")
-            f, lg = self.model(batch, training=False)
-            features.append(np.asarray(f, np.float64))
-            logits.append(np.asarray(lg, np.float64))
-        return np.concatenate(features), np.concatenate(logits)
+            return tf.image.resize(batch, (INPUT_SIZE, INPUT_SIZE), method="bilinear")
+
+        return metrics.features_and_logits(self.model, images, batch_size, prepare)
 
     def protocol(self):
         return {

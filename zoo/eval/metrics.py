@@ -67,6 +67,22 @@ def classifier_score(logits, splits=10):
     return float(np.mean(scores)), float(np.std(scores))
 
 
+# === Extraction ===
+
+
+def features_and_logits(network, images, batch_size, prepare=None):
+    """Runs a two-output Keras ``network`` (features, logits) over ``images``
+    in batches; ``prepare`` maps each batch to the network's input first.
+    Returns float64 numpy ``(features, logits)``."""
+    features, logits = [], []
+    for i in range(0, len(images), batch_size):
+        batch = images[i : i + batch_size]
+        f, lg = network(prepare(batch) if prepare else batch, training=False)
+        features.append(np.asarray(f, np.float64))
+        logits.append(np.asarray(lg, np.float64))
+    return np.concatenate(features), np.concatenate(logits)
+
+
 # === Nearest neighbours ===
 
 
