@@ -127,8 +127,9 @@ class FrechetCallback(keras.callbacks.Callback):
             raise ValueError(f"every must be >= 1 epoch, got {every}.")
         self.every, self.n, self.seed, self.best_path = int(every), int(n), seed, best_path
         self.extractor = zoo_evaluate.make_extractor(extractor, dataset, inception_weights)
-        src = classifiers.resolve_source(dataset, source) if dataset in classifiers.DATASETS else (source or dataset)
-        self.reference = reference.features(self.extractor, src, reference_split)
+        self.reference = reference.features(
+            self.extractor, classifiers.resolve_source(dataset, source), reference_split
+        )
         self.best = None
         if best_path and os.path.exists(self._best_json()):
             with open(self._best_json()) as f:

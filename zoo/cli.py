@@ -90,8 +90,7 @@ def _cmd_evaluate(args):
     if args.model == "real":
         from zoo.eval import classifiers
 
-        known = args.dataset in classifiers.DATASETS
-        src = classifiers.resolve_source(args.dataset, args.source) if known else (args.source or args.dataset)
+        src = classifiers.resolve_source(args.dataset, args.source)
         generate, memorization = evaluate.real_sampler(src, args.real_split), False
         print(f"Real-vs-real baseline: {args.n} {args.real_split} images vs the {args.reference_split} split")
     else:

@@ -65,17 +65,12 @@ def load(
     if int(batch_size) < 1:
         raise DataError(f"batch_size must be >= 1, got {batch_size}.")
     size = _as_size(image_size)
-    if _looks_like_path(source):
-        images, labels, count, channels = _folder(source, split, size, channels, with_labels)
-    else:
-        images, labels, count, channels = _tfds(source, split, size, channels, with_labels)
+    ds, count, channels = _examples(source, split, size, channels, with_labels)
     if count < batch_size:
         raise DataError(
             f"{source!r} split {split!r} has {count} images, fewer than one batch "
             f"of {batch_size}."
         )
-    # Folders give labels as a separate dataset; TFDS gives (image, label) pairs.
-    ds = tf.data.Dataset.zip((images, labels)) if labels is not None else images
     if cache:
         ds = ds.cache()
 
@@ -118,12 +113,7 @@ def arrays(source, *, split="test", image_size=None, channels=None, with_labels=
     ``with_labels=True``, ``(images, int32 labels)``), or a random subset of
     ``limit`` of them drawn with ``seed``. For evaluation, where every image
     counts and no batch may be dropped."""
-    size = _as_size(image_size)
-    if _looks_like_path(source):
-        images, labels, count, _ = _folder(source, split, size, channels, with_labels)
-        ds = tf.data.Dataset.zip((images, labels)) if labels is not None else images
-    else:
-        ds, _, count, _ = _tfds(source, split, size, channels, with_labels)
+    ds, count, _ = _examples(source, split, _as_size(image_size), channels, with_labels)
     if limit is not None and int(limit) > count:
         raise DataError(f"{source!r} split {split!r} has {count} images; asked for {limit}.")
     batches = list(ds.batch(2048).as_numpy_iterator())
@@ -196,6 +186,18 @@ def _to_model_image(image, size, channels, source_shape=None):
 
 
 # === TFDS ===
+
+
+def _examples(source, split, size, channels, with_labels):
+    """Unbatched examples (images, or (image, label) pairs) of a TFDS name or
+    a folder: ``(dataset, count, channels)``."""
+    if _looks_like_path(source):
+        images, labels, count, channels = _folder(source, split, size, channels, with_labels)
+    else:
+        images, labels, count, channels = _tfds(source, split, size, channels, with_labels)
+    # Folders give labels as a separate dataset; TFDS gives (image, label) pairs.
+    ds = tf.data.Dataset.zip((images, labels)) if labels is not None else images
+    return ds, count, channels
 
 
 def _tfds(name, split, size, channels, with_labels):

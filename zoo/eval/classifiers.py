@@ -64,16 +64,18 @@ def _spec(name):
 
 
 def resolve_source(name, source=None):
-    """The data source of a classifier's dataset: TFDS name, or the folder
-    the user gives (``source``) for folder datasets such as USPS."""
-    spec = _spec(name)
+    """The data source of a dataset: ``source`` when given (the folder of a
+    folder dataset such as USPS), else the TFDS name of a classifier's
+    dataset, else ``name`` itself (any TFDS name or folder)."""
     if source is not None:
         return source
-    if spec["source"] is None:
+    if name not in DATASETS:
+        return name
+    if DATASETS[name]["source"] is None:
         raise ClassifierError(
             f"{name!r} is a folder dataset: pass its folder (<root>/{{train,test}}/<label>/*.png)."
         )
-    return spec["source"]
+    return DATASETS[name]["source"]
 
 
 # === Network ===

@@ -107,7 +107,7 @@ def evaluate(
         output: ``report.json`` path; PNGs are written beside it.
     Returns the report dict (also written to ``output``).
     """
-    src = classifiers.resolve_source(dataset, source) if dataset in classifiers.DATASETS else (source or dataset)
+    src = classifiers.resolve_source(dataset, source)
     timings = {}
     start = time.perf_counter()
     fake = np.asarray(generate(n, seed), np.float32)
