@@ -7,7 +7,7 @@ setup(
     packages=find_packages(include=["zoo", "zoo.*"]),
     # The shipped domain classifiers (zoo.eval.classifiers): every user
     # measures classifier FID/score with the same networks.
-    package_data={"zoo.eval": ["weights/*.keras", "weights/*.json"]},
+    package_data={"zoo.eval": ["weights/*.keras", "weights/*.json"], "zoo": ["captions/*.json"]},
     python_requires=">=3.11",  # tomllib
     install_requires=[
         "tensorflow>=2.16,<2.22",

@@ -107,8 +107,8 @@ class AdversarialModel(keras.Model):
             value = getattr(self, arg)
             if arg in self.network_names():
                 value = keras.saving.serialize_keras_object(value)
-            elif isinstance(value, tuple):
-                value = list(value)
+            elif isinstance(value, (tuple, list)):
+                value = list(value)  # plain list: Keras wraps list attributes for tracking
             config[arg] = value
         return config
 
@@ -158,6 +158,19 @@ class AdversarialModel(keras.Model):
         for key in ("g_optimizer", "d_optimizer"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         self.compile(**config)
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras's fit() under a strategy first MEAN-reduces one distributed
+        # data batch across replicas, only to build unbuilt layers
+        # symbolically. Ours are built in __init__ and compile(), and the
+        # reduction fails on string inputs (text2image's captions): skip it
+        # when there is nothing to build (a TextVectorization's inner
+        # StringLookup reports unbuilt forever, though it has no weights).
+        if all(getattr(self, n).built for n in self.network_names()) and (
+            self.optimizer is None or self.optimizer.built
+        ):
+            return
+        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     # === Variables and trackers ===
 
@@ -304,19 +317,70 @@ class AdversarialModel(keras.Model):
                 variable.assign(np.asarray(store[name]))
         super().load_own_variables({k: store[k] for k in store.keys() if k not in extra})
 
+    # === Conditioning ===
+
+    #: What G is conditioned on besides z: ``None``, or ``"labels"`` (int class
+    #: ids in ``[0, num_classes)``, the model has ``num_classes``). Models with
+    #: another condition (e.g. text) override the methods of this section.
+    CONDITION = None
+
+    def condition_signature(self):
+        """Specs of the serving inputs besides ``latent``."""
+        if self.CONDITION == "labels":
+            return {"labels": tf.TensorSpec([None], tf.int32, name="labels")}
+        return {}
+
+    def check_condition(self, n, condition):
+        """Validates the conditions given to ``generate`` for ``n`` samples
+        (numpy in, numpy out; defaults filled in); a clear error otherwise."""
+        condition = dict(condition)
+        if self.CONDITION == "labels":
+            labels = condition.pop("labels", None)
+            if labels is None:  # one of each class in turn
+                labels = np.arange(n) % self.num_classes
+            condition["labels"] = check_labels(labels, n, self.num_classes)
+        if condition.keys() != self.condition_signature().keys():
+            unexpected = sorted(set(condition) - set(self.condition_signature()))
+            raise TypeError(
+                f"{type(self).__name__} takes conditions {sorted(self.condition_signature()) or 'none'}; "
+                f"got unexpected {unexpected}."
+            )
+        return condition
+
+    def generator_feed(self, latent, condition):
+        """The generator's input for ``latent`` and checked ``condition``."""
+        if self.CONDITION == "labels":
+            return [latent, condition["labels"]]
+        return latent
+
+    def serving_guards(self, condition):
+        """Assertions run by the exported model on its condition inputs, so a
+        bad request fails with a message instead of garbage (TF's gather
+        returns zeros for out-of-range ids on GPU)."""
+        if self.CONDITION != "labels":
+            return []
+        labels = condition["labels"]
+        message = f"labels must be class ids in [0, {self.num_classes})"
+        return [
+            tf.debugging.assert_non_negative(labels, message=message),
+            tf.debugging.assert_less(labels, tf.constant(self.num_classes, labels.dtype), message=message),
+        ]
+
     # === Inference ===
 
-    def call(self, latent, training=False):
-        return self.generator(latent, training=training)
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
 
     def latents(self, n, seed=0):
         """``n`` standard-normal latents, reproducible for a given ``seed``."""
         return np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")
 
-    def generate(self, n=None, *, latent=None, seed=0, batch_size=256):
+    def generate(self, n=None, *, latent=None, seed=0, batch_size=256, **condition):
         """Generates images as float32 numpy in [-1, 1], shape [n, H, W, C].
 
-        Give either ``n`` (latents drawn with ``seed``) or ``latent``.
+        Give either ``n`` (latents drawn with ``seed``) or ``latent``;
+        conditional models also take their condition (``labels=`` an int or
+        ``[n]`` ints for class-conditional ones; default: classes in turn).
         """
         if latent is None:
             if n is None:
@@ -327,26 +391,34 @@ class AdversarialModel(keras.Model):
             raise ValueError(
                 f"latent must have shape [n, {self.latent_dim}], got {latent.shape}."
             )
-        chunks = [
-            self.generator(latent[i : i + batch_size], training=False).numpy()
-            for i in range(0, len(latent), batch_size)
-        ]
+        condition = self.check_condition(len(latent), condition)
+        chunks = []
+        for i in range(0, len(latent), batch_size):
+            part = {k: v[i : i + batch_size] for k, v in condition.items()}
+            feed = self.generator_feed(latent[i : i + batch_size], part)
+            chunks.append(keras.ops.convert_to_numpy(self.generator(feed, training=False)))
         return np.concatenate(chunks, axis=0)
 
     # === Serving ===
 
     def serving_signature(self):
         """Named input specs of the exported generator (PITFALLS 9)."""
-        return {"latent": tf.TensorSpec([None, self.latent_dim], tf.float32, name="latent")}
+        return {
+            "latent": tf.TensorSpec([None, self.latent_dim], tf.float32, name="latent"),
+            **self.condition_signature(),
+        }
 
     def serving_example(self, n=2, seed=0):
         """Inputs for the serving signature (numpy, by name): what a client
-        sends. Conditional models add their condition inputs."""
-        return {"latent": self.latents(n, seed)}
+        sends."""
+        return {"latent": self.latents(n, seed), **self.check_condition(n, {})}
 
     def serve(self, inputs):
         """Maps the named serving inputs to the named outputs."""
-        images = tf.cast(self.generator(inputs["latent"], training=False), tf.float32)
+        condition = {k: inputs[k] for k in self.condition_signature()}
+        with tf.control_dependencies(self.serving_guards(condition)):
+            feed = self.generator_feed(tf.identity(inputs["latent"]), condition)
+        images = tf.cast(self.generator(feed, training=False), tf.float32)
         return images_outputs(images)
 
     def serving_endpoints(self):
@@ -354,6 +426,37 @@ class AdversarialModel(keras.Model):
         entry. One generator -> ``{"": ...}``; two-direction models return
         e.g. ``{"_a2b": ..., "_b2a": ...}``."""
         return {"": (self.serve, self.serving_signature())}
+
+    def tflite_inputs(self, inputs):
+        """The TFLite model's inputs for a dict of serving inputs (the same
+        unless ``tflite_endpoints`` differ from the serving ones)."""
+        return inputs
+
+    def export_resources(self):
+        """Layers whose non-variable state (e.g. lookup tables) the serving
+        function reads: tracked by the export so the SavedModel holds them."""
+        return []
+
+    def tflite_endpoints(self):
+        """What ``export.tflite`` converts; the serving endpoints unless a
+        model's serving inputs are beyond TFLite's built-in ops (strings)."""
+        return self.serving_endpoints()
+
+
+def check_labels(labels, n, num_classes):
+    """``labels`` (an int or ``n`` ints) as int32 ``[n]`` in ``[0, num_classes)``,
+    or a ValueError/TypeError that says what was expected and found."""
+    array = np.asarray(labels)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"labels must be integers (class ids), got dtype {array.dtype} ({labels!r:.60}).")
+    if array.ndim == 0:
+        array = np.full((n,), int(array))
+    if array.shape != (n,):
+        raise ValueError(f"labels must be one int or {n} ints (one per sample), got shape {array.shape}.")
+    bad = array[(array < 0) | (array >= num_classes)]
+    if bad.size:
+        raise ValueError(f"labels must be class ids in [0, {num_classes}); got {sorted(set(bad.tolist()))[:5]}.")
+    return array.astype("int32")
 
 
 def images_outputs(images):

@@ -164,3 +164,47 @@ class FrechetCallback(keras.callbacks.Callback):
             from zoo.train import write_json  # zoo.train imports this module
 
             write_json(self._best_json(), self.best)
+
+
+class ConditionalAccuracy(keras.callbacks.Callback):
+    """Every ``every`` epochs: the conditional accuracy of a conditional model
+    logged as ``cond_acc`` (place it before ``keras.callbacks.TensorBoard`` to
+    reach its logs). Class-conditional models: ``n_per_class`` samples per
+    class (``zoo.eval.conditional.label_accuracy``); text-conditional ones:
+    ``n_per_class`` samples per class spread over the *held-out* phrasings
+    of the caption set ``captions`` (``caption_accuracy``). Latents fixed.
+
+    Example:
+        >>> cb = ConditionalAccuracy("mnist", every=1, n_per_class=100)
+        >>> cb = ConditionalAccuracy("fashion_mnist", captions="fashion_mnist")
+    """
+
+    def __init__(self, dataset, *, every=1, n_per_class=100, captions=None, seed=4321):
+        super().__init__()
+        from zoo import data as zoo_data
+        from zoo.eval import classifiers
+
+        if int(every) < 1:
+            raise ValueError(f"every must be >= 1 epoch, got {every}.")
+        self.classifier = classifiers.load(dataset)
+        self.every, self.n_per_class, self.seed = int(every), int(n_per_class), seed
+        self.heldout = zoo_data.load_captions(captions)["heldout"] if captions else None
+
+    def measure(self, model=None):
+        from zoo.eval import conditional
+
+        model = model or self.model
+        if model.CONDITION == "text":
+            if self.heldout is None:
+                raise ValueError("a text-conditional model needs ConditionalAccuracy(captions=...).")
+            per_caption = max(1, self.n_per_class // max(len(c) for c in self.heldout))
+            return conditional.caption_accuracy(
+                model, self.classifier, self.heldout, n_per_caption=per_caption, seed=self.seed
+            )
+        return conditional.label_accuracy(model, self.classifier, n_per_class=self.n_per_class, seed=self.seed)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        if logs is not None:
+            logs["cond_acc"] = self.measure()["accuracy"]

@@ -40,6 +40,7 @@ def load(
     first_epoch=0,
     steps_per_epoch=None,
     cache=True,
+    captions=None,
 ):
     """Loads ``source`` (a TFDS name, or a path to a folder of images).
 
@@ -59,12 +60,22 @@ def load(
             an int for the concatenation of epochs ``first_epoch..epochs-1``.
         steps_per_epoch: cut each epoch to this many batches (short runs).
         cache: keep decoded images in memory after the first pass.
+        captions: a caption set (``zoo.data.CAPTION_SETS``, or a JSON path in
+            that format) naming phrasings per class: batches become
+            ``{"images", "text", "mismatched_text"}`` with, per image, a
+            random training phrasing of its class and one of another class
+            (the matching-aware negatives of GAN-CLS), drawn per (seed, epoch,
+            batch) so resumed runs see the same captions.
     """
     if channels not in (None, 1, 3):
         raise DataError(f"channels must be 1 (greyscale) or 3 (RGB), got {channels!r}.")
     if int(batch_size) < 1:
         raise DataError(f"batch_size must be >= 1, got {batch_size}.")
     size = _as_size(image_size)
+    caption_table = None
+    if captions is not None:
+        caption_table = load_captions(captions)["train"]
+        with_labels = True
     ds, count, channels = _examples(source, split, size, channels, with_labels)
     if count < batch_size:
         raise DataError(
@@ -90,7 +101,10 @@ def load(
                 # a new order each time. Multi-epoch ones fix each epoch's.
                 reshuffle_each_iteration=epochs is None,
             )
-        return epoch_ds.batch(batch_size, drop_remainder=True).take(batches)
+        epoch_ds = epoch_ds.batch(batch_size, drop_remainder=True).take(batches)
+        if caption_table is not None:
+            epoch_ds = _attach_captions(epoch_ds, caption_table, seed, epoch)
+        return epoch_ds
 
     if epochs is None:
         out = one_epoch(first_epoch)
@@ -183,6 +197,63 @@ def _to_model_image(image, size, channels, source_shape=None):
     if size is not None and tuple(source_shape[:2]) != tuple(size):
         image = tf.clip_by_value(tf.image.resize(image, size, antialias=True), -1.0, 1.0)
     return image
+
+
+# === Captions ===
+
+CAPTION_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "captions")
+CAPTION_SETS = ("fashion_mnist",)
+
+
+def load_captions(name_or_path):
+    """A caption set: ``{"classes", "train", "heldout"}``, where ``train``
+    and ``heldout`` hold a list of phrasings per class (in label order).
+    ``heldout`` phrasings are for evaluation only."""
+    import json
+
+    path = name_or_path
+    if not str(name_or_path).endswith(".json"):
+        if name_or_path not in CAPTION_SETS:
+            raise DataError(
+                f"Unknown caption set {name_or_path!r}; expected one of {list(CAPTION_SETS)} "
+                "or a .json path with 'classes', 'train' and 'heldout'."
+            )
+        path = os.path.join(CAPTION_DIR, f"{name_or_path}.json")
+    with open(path) as f:
+        spec = json.load(f)
+    for key in ("classes", "train", "heldout"):
+        if key not in spec:
+            raise DataError(f"Caption set {path} lacks {key!r} (has {sorted(spec)}).")
+    for key in ("train", "heldout"):
+        if len(spec[key]) != len(spec["classes"]) or not all(spec[key]):
+            raise DataError(
+                f"Caption set {path}: {key!r} needs a non-empty list of phrasings for each of "
+                f"the {len(spec['classes'])} classes; found {[len(c) for c in spec[key]]}."
+            )
+    return spec
+
+
+def _attach_captions(batches, phrasings, seed, epoch):
+    """(images, labels) batches -> {"images", "text", "mismatched_text"}."""
+    num_classes = len(phrasings)
+    width = max(len(p) for p in phrasings)
+    # Rows padded by repeating their phrasings; draws use each row's count.
+    table = tf.constant([[p[i % len(p)] for i in range(width)] for p in phrasings])
+    counts = tf.constant([len(p) for p in phrasings], tf.float32)
+
+    def pick(labels, u):
+        index = tf.cast(tf.floor(u * tf.gather(counts, labels)), tf.int32)
+        return tf.gather_nd(table, tf.stack([labels, index], axis=1))
+
+    def attach(step, batch):
+        images, labels = batch
+        key = tf.stack([tf.constant(int(seed), tf.int64), tf.cast(epoch, tf.int64) * 1_000_003 + step])
+        u = tf.random.stateless_uniform([tf.shape(labels)[0], 3], seed=key)
+        shift = 1 + tf.minimum(tf.cast(u[:, 1] * (num_classes - 1), tf.int32), num_classes - 2)
+        wrong = (labels + shift) % num_classes
+        return {"images": images, "text": pick(labels, u[:, 0]), "mismatched_text": pick(wrong, u[:, 2])}
+
+    return batches.enumerate().map(attach, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
 # === TFDS ===

@@ -43,6 +43,9 @@ def _archive(model, serve, signature):
     # endpoint uses (the generator's), once. Tracking the networks as well
     # stores every weight twice (as Keras and as TF variables).
     archive = keras.export.ExportArchive()
+    # Non-variable resources the endpoint reads (a text model's lookup table).
+    for layer in model.export_resources():
+        archive.track(layer)
     names = list(signature)
 
     def endpoint(*args):
@@ -204,7 +207,7 @@ def tflite(model, path, quantize=None, *, direction=None):
         quantize: ``None`` (float32), ``"dynamic"`` (int8 weights, float
             activations) or ``"float16"`` (float16 weights).
         direction: for multi-direction models, which one (a key suffix of
-            ``serving_endpoints()`` without the leading ``_``).
+            ``tflite_endpoints()`` without the leading ``_``).
 
     The conversion runs on a SavedModel written by ``keras.export`` (PITFALLS
     15); run the result with ``ai_edge_litert.interpreter.Interpreter``
@@ -214,7 +217,7 @@ def tflite(model, path, quantize=None, *, direction=None):
         raise ValueError(f"quantize must be one of {QUANTIZATIONS}, got {quantize!r}.")
     if os.path.exists(path):
         raise FileExistsError(f"{path} already exists; TFLite exports are never overwritten.")
-    endpoints = model.serving_endpoints()
+    endpoints = model.tflite_endpoints()
     key = "" if direction is None else f"_{direction}"
     if key not in endpoints:
         raise ValueError(

@@ -131,12 +131,18 @@ def dcgan_generator(image_shape, latent_dim, filters=64, kernel_size=4, name="ge
     Batch norm is synchronized so the model trains the same on any number of
     replicas (PITFALLS 14).
     """
+    z = keras.Input((latent_dim,), name="latent")
+    return keras.Model(z, dcgan_upsampler(z, image_shape, filters, kernel_size), name=name)
+
+
+def dcgan_upsampler(x, image_shape, filters=64, kernel_size=4):
+    """DCGAN's generator body on a symbolic vector ``x`` (z, or z joined with
+    a condition): Dense projection, upsampling blocks, tanh images."""
     height, width, channels = check_image_shape(image_shape)
     if height != width:
         raise ValueError(f"DCGAN networks need square images, got {image_shape}.")
     start, steps = upsampling_plan(height)
-    z = keras.Input((latent_dim,), name="latent")
-    x = layers.Dense(start * start * filters * 2 ** (steps - 1), use_bias=False)(z)
+    x = layers.Dense(start * start * filters * 2 ** (steps - 1), use_bias=False)(x)
     x = layers.Reshape((start, start, filters * 2 ** (steps - 1)))(x)
     x = layers.BatchNormalization(synchronized=True)(x)
     x = layers.ReLU()(x)
@@ -147,8 +153,7 @@ def dcgan_generator(image_shape, latent_dim, filters=64, kernel_size=4, name="ge
         x = layers.BatchNormalization(synchronized=True)(x)
         x = layers.ReLU()(x)
     x = layers.Conv2DTranspose(channels, kernel_size, strides=2, padding="same")(x)
-    images = layers.Activation("tanh", dtype="float32", name="images")(x)
-    return keras.Model(z, images, name=name)
+    return layers.Activation("tanh", dtype="float32", name="images")(x)
 
 
 def dcgan_discriminator(
@@ -159,18 +164,24 @@ def dcgan_discriminator(
     ``normalization``: None, or a callable returning a layer to wrap each conv
     (e.g. spectral normalization).
     """
-    height, width, channels = check_image_shape(image_shape)
-    _, steps = upsampling_plan(height)
     wrap = normalization or (lambda layer: layer)
     images = keras.Input(image_shape, name="images")
-    x = images
+    features = dcgan_downsampler(images, image_shape, filters, kernel_size, normalization)
+    logits = wrap(layers.Dense(1))(features)
+    logits = layers.Activation("linear", dtype="float32", name="logits")(logits)
+    return keras.Model(images, logits, name=name)
+
+
+def dcgan_downsampler(x, image_shape, filters=64, kernel_size=4, normalization=None):
+    """DCGAN's discriminator body on symbolic images ``x`` (possibly with
+    condition channels appended): stride-2 convs + LeakyReLU(0.2), flattened."""
+    check_image_shape(image_shape)
+    _, steps = upsampling_plan(image_shape[0])
+    wrap = normalization or (lambda layer: layer)
     for i in range(steps):
         x = wrap(layers.Conv2D(filters * 2**i, kernel_size, strides=2, padding="same"))(x)
         x = layers.LeakyReLU(0.2)(x)
-    x = layers.Flatten()(x)
-    logits = wrap(layers.Dense(1))(x)
-    logits = layers.Activation("linear", dtype="float32", name="logits")(logits)
-    return keras.Model(images, logits, name=name)
+    return layers.Flatten()(x)
 
 
 def dcgan_networks(
@@ -216,3 +227,84 @@ def mlp_discriminator(image_shape, hidden_units=(512, 256), normalization=None, 
     x = wrap(layers.Dense(1))(x)
     logits = layers.Activation("linear", dtype="float32", name="logits")(x)
     return keras.Model(images, logits, name=name)
+
+
+# === Conditional networks (Mirza & Osindero 2014; Miyato & Koyama 2018) ===
+
+
+def label_condition(num_classes):
+    """A condition builder for integer class labels: ``build(dim)`` returns
+    ``(labels_input, vector)`` with ``labels_input`` int32 ``[batch]`` and
+    ``vector`` a learned ``dim``-d embedding of the class."""
+
+    def build(dim):
+        labels = keras.Input((), dtype="int32", name="labels")
+        return labels, layers.Embedding(num_classes, dim, name="label_embedding")(labels)
+
+    return build
+
+
+def token_condition(vocab_size, max_tokens, embedding_dim):
+    """A condition builder for tokenized text (int32 ids, 0 = padding):
+    ``build(dim)`` returns ``(ids_input, vector)``: word embeddings averaged
+    over the non-padding tokens, then Dense(dim) + LeakyReLU."""
+
+    def build(dim):
+        ids = keras.Input((max_tokens,), dtype="int32", name="text_ids")
+        x = layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="word_embedding")(ids)
+        x = layers.GlobalAveragePooling1D(name="mean_over_words")(x)
+        x = layers.Dense(dim, name="text_projection")(x)
+        return ids, layers.LeakyReLU(0.2)(x)
+
+    return build
+
+
+def conditional_dcgan_generator(image_shape, latent_dim, condition, condition_dim=50,
+                                filters=64, kernel_size=4, name="generator"):
+    """DCGAN generator on ``[z, condition vector]`` (Mirza & Osindero's joint
+    input). ``condition``: a builder from ``label_condition`` / ``token_condition``."""
+    z = keras.Input((latent_dim,), name="latent")
+    condition_input, vector = condition(condition_dim)
+    x = layers.Concatenate(name="latent_and_condition")([z, vector])
+    return keras.Model([z, condition_input], dcgan_upsampler(x, image_shape, filters, kernel_size), name=name)
+
+
+def conditional_dcgan_discriminator(image_shape, condition, discriminator="concat", filters=64,
+                                    kernel_size=4, name="discriminator"):
+    """A DCGAN discriminator that judges an (image, condition) pair.
+
+    ``discriminator="concat"``: the condition is mapped to one extra image
+    channel and stacked on the input (Mirza & Osindero). ``"projection"``:
+    ``logit = psi(phi(x)) + <embed(y), phi(x)>`` on the flattened features
+    ``phi(x)`` (Miyato & Koyama 2018).
+    """
+    if discriminator not in ("concat", "projection"):
+        raise ValueError(f"discriminator must be 'concat' or 'projection', got {discriminator!r}.")
+    height, width, _ = check_image_shape(image_shape)
+    images = keras.Input(image_shape, name="images")
+    if discriminator == "concat":
+        condition_input, vector = condition(height * width)
+        plane = layers.Reshape((height, width, 1), name="condition_plane")(vector)
+        x = layers.Concatenate(name="image_and_condition")([images, plane])
+        features = dcgan_downsampler(x, image_shape, filters, kernel_size)
+        logits = layers.Dense(1)(features)
+    else:
+        features = dcgan_downsampler(images, image_shape, filters, kernel_size)
+        condition_input, vector = condition(features.shape[-1])
+        projected = layers.Dot(axes=-1, name="projection")([vector, features])
+        logits = layers.Add()([layers.Dense(1)(features), projected])
+    logits = layers.Activation("linear", dtype="float32", name="logits")(logits)
+    return keras.Model([images, condition_input], logits, name=name)
+
+
+def auxiliary_classifier_discriminator(image_shape, num_classes, filters=64, kernel_size=4,
+                                       name="discriminator"):
+    """ACGAN's discriminator: DCGAN features, then two heads, an adversarial
+    logit ``[batch, 1]`` and class logits ``[batch, num_classes]``."""
+    images = keras.Input(image_shape, name="images")
+    features = dcgan_downsampler(images, image_shape, filters, kernel_size)
+    logits = layers.Activation("linear", dtype="float32", name="logits")(layers.Dense(1)(features))
+    classes = layers.Activation("linear", dtype="float32", name="class_logits")(
+        layers.Dense(num_classes)(features)
+    )
+    return keras.Model(images, [logits, classes], name=name)

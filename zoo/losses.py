@@ -117,6 +117,28 @@ def least_squares_discriminator_loss(real_logits, fake_logits):
     )
 
 
+# === Auxiliary classifier (Odena et al. 2017) ===
+
+
+def acgan_discriminator_loss(real_class_logits, fake_class_logits, one_hot_labels):
+    """Class cross-entropy of D's auxiliary head on real plus generated images."""
+    return _per_example(
+        _tfgan.acgan_discriminator_loss(
+            real_class_logits, fake_class_logits, one_hot_labels,
+            reduction=_NONE, add_summaries=False,
+        )
+    )
+
+
+def acgan_generator_loss(fake_class_logits, one_hot_labels):
+    """Class cross-entropy of generated images for the labels G was given."""
+    return _per_example(
+        _tfgan.acgan_generator_loss(
+            fake_class_logits, one_hot_labels, reduction=_NONE, add_summaries=False
+        )
+    )
+
+
 # === Gradient penalty (Gulrajani et al. 2017) ===
 
 

@@ -122,6 +122,11 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
             data_cfg["source"], every=train_cfg["eval_every"], n=train_cfg.get("eval_samples", 2000),
             extractor=_eval_extractor(data_cfg["source"]), best_path=os.path.join(workdir, "best.keras"),
         ))
+        if model.CONDITION is not None:
+            callbacks.insert(0, zoo_callbacks.ConditionalAccuracy(
+                data_cfg["source"], every=train_cfg["eval_every"], captions=data_cfg.get("captions"),
+                n_per_class=max(1, train_cfg.get("eval_samples", 2000) // 10),
+            ))
     start = time.perf_counter()
     history = None
     if first_epoch < epochs:
