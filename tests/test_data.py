@@ -132,3 +132,57 @@ def test_resumed_dataset_continues_the_same_batches(tmp_path):
     epoch0, epoch1 = np.concatenate(full[0:3]), np.concatenate(full[3:6])
     assert not np.array_equal(epoch0, epoch1)
     np.testing.assert_array_equal(np.sort(epoch0.reshape(12, -1), axis=0), np.sort(epoch1.reshape(12, -1), axis=0))
+
+
+# === Captions ===
+
+
+def _class_of(caption, spec):
+    owners = [k for k, phrasings in enumerate(spec["train"]) if caption in phrasings]
+    assert len(owners) == 1, f"{caption!r} belongs to classes {owners}"
+    return owners[0]
+
+
+@needs_mnist
+def test_captioned_batches_match_labels_and_mismatch_other_classes():
+    spec = data.load_captions("fashion_mnist")
+    ds = data.load("fashion_mnist", batch_size=64, captions="fashion_mnist", shuffle=False, steps_per_epoch=4)
+    _, labels = data.arrays("fashion_mnist", split="train", with_labels=True)
+    for i, batch in enumerate(ds):
+        assert set(batch) == {"images", "text", "mismatched_text"}
+        true = labels[i * 64 : (i + 1) * 64]
+        said = [_class_of(t.decode(), spec) for t in batch["text"].numpy()]
+        wrong = [_class_of(t.decode(), spec) for t in batch["mismatched_text"].numpy()]
+        assert said == list(true)
+        assert all(w != t for w, t in zip(wrong, true))
+
+
+@needs_mnist
+def test_captions_are_keyed_on_seed_and_epoch_and_resume_exactly():
+    full = list(data.load("fashion_mnist", batch_size=32, captions="fashion_mnist", epochs=2, steps_per_epoch=3, seed=5))
+    resumed = list(data.load("fashion_mnist", batch_size=32, captions="fashion_mnist", epochs=2, first_epoch=1, steps_per_epoch=3, seed=5))
+    for a, b in zip(full[3:], resumed):
+        assert list(a["text"].numpy()) == list(b["text"].numpy())
+    other = list(data.load("fashion_mnist", batch_size=32, captions="fashion_mnist", epochs=1, steps_per_epoch=3, seed=6))
+    assert any(list(a["text"].numpy()) != list(b["text"].numpy()) for a, b in zip(full, other))
+
+
+def test_heldout_phrasings_are_never_trained_on_and_use_known_words():
+    from zoo.models.text2image import _standardize, caption_vocabulary
+
+    spec = data.load_captions("fashion_mnist")
+    train = {p for ps in spec["train"] for p in ps}
+    vocabulary = set(caption_vocabulary())
+    for phrasings in spec["heldout"]:
+        for p in phrasings:
+            assert p not in train
+            assert set(_standardize(p).split()) <= vocabulary, p
+
+
+def test_bad_caption_sets_are_clear_errors(tmp_path):
+    with pytest.raises(data.DataError, match="Unknown caption set 'birds'"):
+        data.load_captions("birds")
+    path = tmp_path / "c.json"
+    path.write_text('{"classes": ["a", "b"], "train": [["x"]], "heldout": [["y"], ["z"]]}')
+    with pytest.raises(data.DataError, match="each of the 2 classes"):
+        data.load_captions(str(path))

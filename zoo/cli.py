@@ -36,7 +36,7 @@ def _load_for_sampling(path):
         path = os.path.join(path, "model.keras")
     if path.endswith(".keras"):
         model = keras.saving.load_model(path)
-        return lambda n, seed: model.generate(n, seed=seed)
+        return lambda n, seed, **condition: model.generate(n, seed=seed, **condition)
     from zoo import export
 
     return export.sampler(path)
@@ -46,7 +46,12 @@ def _cmd_sample(args):
     from zoo import images
 
     generate = _load_for_sampling(args.model)
-    out = images.save_grid(generate(args.n, args.seed), args.output, scale=args.scale)
+    condition = {}
+    if args.label is not None:
+        condition["labels"] = args.label
+    if args.text is not None:
+        condition["text"] = args.text
+    out = images.save_grid(generate(args.n, args.seed, **condition), args.output, scale=args.scale)
     print(f"Wrote {args.n} samples to {out}")
 
 
@@ -129,6 +134,8 @@ def main(argv=None):
     s.add_argument("-o", "--output", default="samples.png")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--scale", type=int, default=2, help="pixel upscaling of the PNG")
+    s.add_argument("--label", type=int, help="class id for class-conditional models (cgan, acgan)")
+    s.add_argument("--text", help='caption for text-conditional models, e.g. "an ankle boot"')
     s.set_defaults(func=_cmd_sample)
 
     e = sub.add_parser("export", help="SavedModel in TF Serving layout (+ TFLite)")
@@ -164,7 +171,7 @@ def main(argv=None):
         args.overrides = list(args.overrides) + extra
     try:
         args.func(args)
-    except (ValueError, FileNotFoundError) as err:
+    except (ValueError, TypeError, FileNotFoundError) as err:
         print(f"gan-zoo: error: {err}", file=sys.stderr)
         return 2
     return 0

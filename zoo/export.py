@@ -174,23 +174,48 @@ def latest_version(path):
 
 
 def sampler(path):
-    """Returns ``generate(n, seed) -> float32 images`` backed by an exported
-    SavedModel (any version folder or TF Serving model folder). Needs only
-    TensorFlow: this is what serving does."""
+    """Returns ``generate(n, seed=0, **condition) -> float32 images`` backed
+    by an exported SavedModel (any version folder or TF Serving model
+    folder). Needs only TensorFlow: this is what serving does. Conditional
+    exports take ``labels=`` (an int or ``n`` ints) or ``text=`` (a string
+    or ``n`` strings)."""
     path = latest_version(path)
     loaded = tf.saved_model.load(path)
     fn = loaded.signatures[SIGNATURE]
     inputs = fn.structured_input_signature[1]
-    if set(inputs) != {"latent"}:
+    conditions = set(inputs) - {"latent"}
+    if "latent" not in inputs or conditions - {"labels", "text"}:
         raise ValueError(
-            f"{path} needs inputs {sorted(inputs)}; `sample` only drives latent-only "
-            "generators. Call its serving_default signature directly."
+            f"{path} needs inputs {sorted(inputs)}; `sample` drives generators taking "
+            "latent (+ labels or text). Call its serving_default signature directly."
         )
     latent_dim = inputs["latent"].shape[-1]
 
-    def generate(n, seed=0):
-        latent = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
-        return fn(latent=tf.constant(latent))["images"].numpy()
+    def generate(n, seed=0, **condition):
+        given = {k for k, v in condition.items() if v is not None}
+        if given - conditions:
+            raise ValueError(f"{path} takes {sorted(conditions) or 'no conditions'}; got {sorted(given)}.")
+        feeds = {"latent": tf.constant(np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32"))}
+        for key in sorted(conditions):
+            if key not in given:
+                flag = {"labels": "--label", "text": "--text"}[key]
+                raise ValueError(f"{path} is conditional: give {key}= ({flag} on the command line).")
+            value = np.asarray(condition[key])
+            if key == "labels" and value.dtype.kind not in "iu":
+                raise TypeError(f"labels must be integers, got {value.dtype}.")
+            if value.ndim == 0:
+                value = np.full((n,), value.item(), dtype=value.dtype)
+            if value.shape != (n,):
+                raise ValueError(f"{key} must be one value or {n} values, got shape {value.shape}.")
+            feeds[key] = tf.constant(value.astype(str) if key == "text" else value, dtype=inputs[key].dtype)
+        try:
+            return fn(**feeds)["images"].numpy()
+        except tf.errors.InvalidArgumentError as e:  # the export's own input checks
+            import re
+
+            found = re.search(r"assertion failed: \[([^\]]*)\]", e.message)
+            reason = found.group(1) if found else e.message.strip().splitlines()[-1][:300]
+            raise ValueError(f"{path} rejected the input: {reason}") from None
 
     return generate
 
