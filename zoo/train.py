@@ -168,6 +168,7 @@ def run_summary(recipe, model, first_epoch, steps_per_epoch, wall_seconds, histo
         "wall_seconds_this_run": round(wall_seconds, 1),
         "images_per_s_median": float(statistics.median(rates)) if rates else None,
         "final_logs": {k: v[-1] for k, v in history.items() if v},
+        "history": history,  # per epoch of this run
         "strategy": strategy,
         "replicas": replicas,
     }
