@@ -50,25 +50,26 @@ def load_model(path, recipe_name):
 def measure(model, repeats, threads, label=""):
     from ai_edge_litert.interpreter import Interpreter
 
-    inputs = {b: model.serving_example(b, seed=0) for b in BATCHES}
-    expected = model.generate(latent=inputs[64]["latent"])
+    # Serving inputs by batch (latent + labels / text for conditional models).
+    inputs = {b: {k: tf.constant(v) for k, v in model.serving_example(b, seed=0).items()} for b in BATCHES}
+    expected = model.serve(inputs[64])["images"].numpy()
     rows = []
-    predict = tf.function(lambda latent: model.generator(latent, training=False))
+    predict = tf.function(lambda feeds: model.serve(feeds)["images"])
     for b in BATCHES:
-        latent = tf.constant(inputs[b]["latent"])
-        rows.append({"format": "keras (tf.function)", "batch": b, "ms": median_ms(lambda: predict(latent), repeats)})
+        rows.append({"format": "keras (tf.function)", "batch": b, "ms": median_ms(lambda: predict(inputs[b]), repeats)})
     with tempfile.TemporaryDirectory() as tmp:
         version = export.saved_model(model, tmp, "model")
         serving = tf.saved_model.load(version).signatures[export.SIGNATURE]
         for b in BATCHES:
-            latent = tf.constant(inputs[b]["latent"])
-            rows.append({"format": "SavedModel", "batch": b, "ms": median_ms(lambda: serving(latent=latent), repeats)})
+            rows.append({"format": "SavedModel", "batch": b, "ms": median_ms(lambda: serving(**inputs[b]), repeats)})
+        # TFLite takes the model's tflite_inputs (token ids instead of text).
+        lite = {b: model.tflite_inputs({k: v.numpy() for k, v in inputs[b].items()}) for b in BATCHES}
         for quantize in (None, "float16", "dynamic"):
             path = export.tflite(model, os.path.join(tmp, f"{quantize}.tflite"), quantize=quantize)
-            error = float(np.abs(export.tflite_runner(path)(**inputs[64])["images"] - expected).max())
+            error = float(np.abs(export.tflite_runner(path)(**lite[64])["images"] - expected).max())
             runner = Interpreter(model_path=path, num_threads=threads).get_signature_runner(export.SIGNATURE)
             for b in BATCHES:
-                feeds = inputs[b]
+                feeds = {k: np.asarray(v) for k, v in lite[b].items()}
                 rows.append({
                     "format": f"TFLite {quantize or 'float32'}",
                     "batch": b,

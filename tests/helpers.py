@@ -64,6 +64,8 @@ def random_images(shape, n, seed=0):
 
 def default_batch(model, n=8, seed=0):
     """A training batch of the form the model's ``fit`` takes."""
+    if model.CONDITION == "image":  # paired translation: (inputs, targets)
+        return random_images(model.source_shape, n, seed), random_images(model.target_shape, n, seed + 1)
     images = random_images(model.image_shape, n, seed)
     if model.CONDITION == "labels":
         return images, (np.arange(n) % model.num_classes).astype("int32")
@@ -76,7 +78,7 @@ def default_batch(model, n=8, seed=0):
 def generate_example(model, n, seed):
     """``model.generate`` on the serving example's latents and conditions."""
     inputs = model.serving_example(n, seed)
-    return model.generate(latent=inputs.pop("latent"), **inputs)
+    return model.generate(latent=inputs.pop("latent", None), **inputs)
 
 
 def weights_of(model):

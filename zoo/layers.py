@@ -308,3 +308,135 @@ def auxiliary_classifier_discriminator(image_shape, num_classes, filters=64, ker
         layers.Dense(num_classes)(features)
     )
     return keras.Model(images, [logits, classes], name=name)
+
+
+# === Image-to-image (Isola et al. 2017; Zhu et al. 2017) ===
+
+NORMALIZATIONS = ("instance", "batch", "none")
+
+
+def normalization(kind, name=None):
+    """``"instance"``: per-example, per-channel (GroupNormalization with one
+    group per channel, learned scale and offset); ``"batch"``: synchronized
+    batch norm (PITFALLS 14); ``"none"``: identity."""
+    if kind == "instance":
+        return layers.GroupNormalization(groups=-1, epsilon=1e-5, name=name)
+    if kind == "batch":
+        return layers.BatchNormalization(synchronized=True, name=name)
+    if kind == "none":
+        return layers.Identity(name=name)
+    raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {kind!r}.")
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class ReplicaDropout(keras.layers.Layer):
+    """Dropout whose masks are right under ``tf.distribute``.
+
+    ``keras.layers.Dropout`` draws from one seed state that every replica
+    shares, so all replicas use the *same* masks on their slices of the
+    batch. This layer draws the mask for the whole global batch from a
+    stateless generator and takes this replica's rows (as the base model
+    does for latents, PITFALLS 13): masks differ across examples and a
+    global batch gets the same masks on 1 or N replicas. Its seed state is a
+    variable (``seed_state``), saved with the weights, so a reloaded or
+    resumed model continues with the masks an uninterrupted run would draw.
+    """
+
+    def __init__(self, rate, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= float(rate) < 1:
+            raise ValueError(f"dropout rate must be in [0, 1), got {rate}.")
+        self.rate, self.seed = float(rate), int(seed)
+
+    def build(self, input_shape):
+        self.seed_state = self.add_weight(
+            shape=(2,), dtype="int64", trainable=False, name="seed_state",
+            initializer=keras.initializers.Constant([self.seed, 0]),
+            aggregation="only_first_replica",
+        )
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0:
+            return inputs
+        import tensorflow as tf
+
+        ctx = tf.distribute.get_replica_context()
+        replicas = 1 if ctx is None else ctx.num_replicas_in_sync
+        replica = 0 if ctx is None else ctx.replica_id_in_sync_group
+        local = tf.shape(inputs)[0]
+        seed = tf.convert_to_tensor(self.seed_state)
+        self.seed_state.assign(seed + tf.constant([0, 1], tf.int64))
+        shape = tf.concat([[local * replicas], tf.shape(inputs)[1:]], 0)
+        keep = tf.random.stateless_uniform(shape, seed=seed)[replica * local : (replica + 1) * local] >= self.rate
+        return tf.where(keep, inputs / (1.0 - self.rate), tf.zeros_like(inputs))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+def unet_depth(size):
+    """Stride-2 halvings from ``size`` down to 1x1: 64 -> 6, 256 -> 8."""
+    if size < 8 or size & (size - 1):
+        raise ValueError(f"U-Net images need a power-of-two side >= 8, got {size}.")
+    return int(math.log2(size))
+
+
+def unet_generator(input_shape, output_channels, filters=64, norm="instance", dropout=0.5, name="generator"):
+    """pix2pix's U-Net: stride-2 conv encoder down to 1x1 (LeakyReLU 0.2),
+    transposed-conv decoder (ReLU; dropout in the three innermost blocks)
+    with a skip from each encoder level; tanh out. Widths double from
+    ``filters`` up to 8x. The innermost block has no normalization (a 1x1
+    map has no spatial statistics)."""
+    height, width, _ = input_shape
+    if height != width:
+        raise ValueError(f"U-Net needs square images, got {input_shape}.")
+    depth = unet_depth(height)
+    image = keras.Input(tuple(input_shape), name="image")
+    x, skips = image, []
+    # A bias before a normalization is removed by it: its gradient is pure
+    # rounding noise, which Adam would amplify into lr-sized steps.
+    for i in range(depth):
+        normalized = 0 < i < depth - 1 and norm != "none"
+        x = layers.Conv2D(min(filters * 2**i, filters * 8), 4, strides=2, padding="same", use_bias=not normalized)(x)
+        if normalized:
+            x = normalization(norm)(x)
+        x = layers.LeakyReLU(0.2)(x)
+        skips.append(x)
+    for i, skip in enumerate(reversed(skips[:-1])):
+        x = layers.Conv2DTranspose(skip.shape[-1], 4, strides=2, padding="same", use_bias=norm == "none")(x)
+        x = normalization(norm)(x)
+        if i < 3 and dropout:
+            x = ReplicaDropout(dropout, seed=i)(x)
+        x = layers.ReLU()(x)
+        x = layers.Concatenate()([x, skip])
+    x = layers.Conv2DTranspose(output_channels, 4, strides=2, padding="same")(x)
+    images = layers.Activation("tanh", dtype="float32", name="images")(x)
+    return keras.Model(image, images, name=name)
+
+
+def patchgan_discriminator(target_shape, input_shape=None, filters=64, n_layers=3, norm="instance",
+                           name="discriminator"):
+    """PatchGAN: a map of logits, one per overlapping patch (70x70 receptive
+    field with ``n_layers=3``). With ``input_shape`` it judges (input,
+    target) pairs, as pix2pix's conditional D; without, targets alone (CycleGAN).
+    No normalization after the first conv (as in the paper)."""
+    target = keras.Input(tuple(target_shape), name="target")
+    inputs = [target]
+    x = target
+    if input_shape is not None:
+        source = keras.Input(tuple(input_shape), name="image")
+        inputs = [source, target]
+        x = layers.Concatenate()([source, target])
+    for i in range(n_layers + 1):
+        stride = 2 if i < n_layers else 1
+        normalized = i > 0 and norm != "none"
+        x = layers.Conv2D(filters * min(2**i, 8), 4, strides=stride, padding="same", use_bias=not normalized)(x)
+        if normalized:
+            x = normalization(norm)(x)
+        x = layers.LeakyReLU(0.2)(x)
+    logits = layers.Conv2D(1, 4, strides=1, padding="same")(x)
+    logits = layers.Activation("linear", dtype="float32", name="logits")(logits)
+    return keras.Model(inputs if len(inputs) > 1 else target, logits, name=name)

@@ -1,0 +1,84 @@
+"""pix2pix: the shared checks on a tiny U-Net / PatchGAN, the L1 and
+adversarial terms, and input checks."""
+
+import numpy as np
+import pytest
+
+from helpers import (
+    build, check_checkpoint_resume, check_config_round_trip, check_export_and_tflite, check_fit,
+    check_keras_save_load, check_replica_equivalence, default_batch, fit_once,
+)
+from zoo import layers
+from zoo.models.pix2pix import Pix2Pix
+
+TINY = dict(source_shape=(16, 16, 1), target_shape=(16, 16, 3), filters=4, d_layers=2)
+
+
+def test_config_round_trip():
+    check_config_round_trip(Pix2Pix, dict(TINY, l1_weight=50.0, norm="batch"))
+
+
+@pytest.mark.parametrize("kwargs", [TINY, dict(TINY, adversarial_weight=0.0), dict(TINY, l1_weight=0.0)],
+                         ids=["gan_l1", "l1_only", "gan_only"])
+def test_fit(kwargs):
+    check_fit(Pix2Pix, kwargs)
+
+
+def test_keras_save_load(tmp_path):
+    check_keras_save_load(Pix2Pix, TINY, tmp_path)
+
+
+def test_checkpoint_resume(tmp_path):
+    check_checkpoint_resume(Pix2Pix, TINY, tmp_path)
+
+
+def test_one_vs_two_replicas():
+    # With dropout on: ReplicaDropout draws the global batch's masks and
+    # slices them, and instance norm is per example.
+    check_replica_equivalence(Pix2Pix, TINY)
+
+
+def test_one_vs_two_replicas_with_batch_norm():
+    check_replica_equivalence(Pix2Pix, dict(TINY, norm="batch"))
+
+
+@pytest.mark.parametrize("norm", ["instance", "batch"])
+def test_export_and_tflite(tmp_path, norm):
+    # Instance normalization is a known TFLite trap: checked at every quantization.
+    check_export_and_tflite(Pix2Pix, dict(TINY, norm=norm), tmp_path, steps=3)
+
+
+def test_logged_l1_is_the_mean_absolute_error_of_the_generator():
+    model = build(Pix2Pix, dict(TINY, dropout=0.0, adversarial_weight=0.0))
+    source, target = default_batch(model)
+    before = np.abs(model.generate(image=source) - target).mean()
+    logs = fit_once(model, (source, target), steps=1)
+    # Logged from the training forward pass, before the update.
+    assert np.isclose(logs["g_l1"], before, rtol=1e-4), (logs["g_l1"], before)
+    assert np.isclose(logs["g_loss"], 100.0 * before, rtol=1e-4)
+
+
+def test_l1_training_learns_a_pixelwise_mapping():
+    model = build(Pix2Pix, dict(TINY, dropout=0.0, adversarial_weight=0.0), g_optimizer={"learning_rate": 2e-3})
+    source, _ = default_batch(model)
+    target = np.clip(np.repeat(source, 3, axis=-1) * np.array([1.0, 0.5, -0.5], "float32"), -1, 1)
+    before = np.abs(model.generate(image=source) - target).mean()
+    fit_once(model, (source, target), steps=40)
+    after = np.abs(model.generate(image=source) - target).mean()
+    assert after < 0.5 * before, (before, after)
+
+
+def test_bad_inputs_are_clear_errors():
+    model = build(Pix2Pix, TINY)
+    with pytest.raises(ValueError, match=r"image must have shape \[n, 16, 16, 1\]"):
+        model.generate(image=np.zeros((2, 16, 16, 3), "float32"))
+    with pytest.raises(ValueError, match="needs image="):
+        model.generate(2)
+    with pytest.raises(ValueError, match="share their size"):
+        Pix2Pix(source_shape=(16, 16, 1), target_shape=(32, 32, 3))
+    with pytest.raises(ValueError, match="power-of-two"):
+        Pix2Pix(source_shape=(24, 24, 1), target_shape=(24, 24, 3))
+    with pytest.raises(ValueError, match="not both 0"):
+        Pix2Pix(**dict(TINY, l1_weight=0, adversarial_weight=0))
+    with pytest.raises(ValueError, match="normalization must be one of"):
+        layers.normalization("layer")
