@@ -42,19 +42,33 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """A PNG grid of fixed latents each epoch (and a TensorBoard image)."""
+    """A PNG grid of fixed latents each epoch (and a TensorBoard image).
 
-    def __init__(self, directory, n=64, seed=1234, every=1, log_dir=None):
+    For translation models give ``pairs=(inputs, targets)`` (numpy): each
+    row is then input | output | target."""
+
+    def __init__(self, directory, n=64, seed=1234, every=1, log_dir=None, pairs=None):
         super().__init__()
         self.directory, self.n, self.seed, self.every = directory, n, seed, every
+        self.pairs = pairs
         self.writer = tf.summary.create_file_writer(log_dir) if log_dir else None
 
+    def samples(self):
+        if self.pairs is None:
+            return self.model.generate(self.n, seed=self.seed), None
+        inputs, targets = (np.asarray(a)[:8] for a in self.pairs)
+        outputs = self.model.generate(image=inputs)
+        channels = targets.shape[-1]
+        widen = lambda x: np.repeat(x, channels, axis=-1) if x.shape[-1] != channels else x  # noqa: E731
+        rows = np.stack([widen(inputs), outputs, targets], axis=1)  # [n, 3, H, W, C]
+        return rows.reshape(-1, *targets.shape[1:]), 3
+
     def write(self, epoch):
-        images = self.model.generate(self.n, seed=self.seed)
-        path = zoo_images.save_grid(images, os.path.join(self.directory, f"epoch_{epoch:03d}.png"))
+        images, columns = self.samples()
+        path = zoo_images.save_grid(images, os.path.join(self.directory, f"epoch_{epoch:03d}.png"), columns=columns)
         if self.writer is not None:
             with self.writer.as_default():
-                mosaic = zoo_images.grid(images)[None]
+                mosaic = zoo_images.grid(images, columns)[None]
                 tf.summary.image("samples", mosaic, step=epoch)
         return path
 

@@ -112,6 +112,8 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
         zoo_callbacks.SampleGrid(
             os.path.join(workdir, "samples"), n=samples, every=train_cfg.get("sample_every", 1),
             log_dir=log_dir,
+            # Translation models: the first batch's first pairs, every epoch.
+            pairs=next(iter(dataset.take(1))) if model.CONDITION == "image" else None,
         ),
         keras.callbacks.TensorBoard(log_dir=log_dir),
         throughput,
