@@ -1,4 +1,4 @@
-"""``gan-zoo``: list | train | sample | export | evaluate."""
+"""``gan-zoo``: list | train | sample | translate | export | evaluate."""
 
 import argparse
 import json
@@ -53,6 +53,47 @@ def _cmd_sample(args):
         condition["text"] = args.text
     out = images.save_grid(generate(args.n, args.seed, **condition), args.output, scale=args.scale)
     print(f"Wrote {args.n} samples to {out}")
+
+
+def _cmd_translate(args):
+    import numpy as np
+    from PIL import Image
+
+    from zoo import data, images
+
+    path = args.model
+    if os.path.isdir(path) and os.path.exists(os.path.join(path, "model.keras")):
+        path = os.path.join(path, "model.keras")
+    if path.endswith(".keras"):
+        import keras
+
+        import zoo  # noqa: F401
+
+        model = keras.saving.load_model(path)
+        if model.CONDITION != "image":
+            raise ValueError(f"{path} is a {model.registry_name} model; `translate` needs an image-to-image model.")
+        translate, shape = (lambda x: model.generate(image=x)), model.source_shape
+    else:
+        from zoo import export
+
+        translate, shape = export.translator(path)
+    files = []
+    for item in args.inputs:
+        files += data.list_images(item)[0] if os.path.isdir(item) else [item]
+    height, width, channels = shape
+    batch = []
+    for f in files:
+        if not os.path.isfile(f):
+            raise FileNotFoundError(f"No image at {f!r}.")
+        image = Image.open(f).convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
+        batch.append(np.asarray(image, np.float32).reshape(height, width, channels) / 127.5 - 1.0)
+    inputs = np.stack(batch)
+    outputs = translate(inputs)
+    if outputs.shape[-1] != channels:
+        inputs = np.repeat(inputs, outputs.shape[-1], axis=-1)
+    pairs = np.stack([inputs, outputs], axis=1).reshape(-1, *outputs.shape[1:])
+    out = images.save_grid(pairs, args.output, columns=2, scale=args.scale)
+    print(f"Translated {len(files)} image(s): {out} (each row: input | output)")
 
 
 def _read_json(path):
@@ -137,6 +178,13 @@ def main(argv=None):
     s.add_argument("--label", type=int, help="class id for class-conditional models (cgan, acgan)")
     s.add_argument("--text", help='caption for text-conditional models, e.g. "an ankle boot"')
     s.set_defaults(func=_cmd_sample)
+
+    r = sub.add_parser("translate", help="run an image-to-image model (pix2pix) on image files")
+    r.add_argument("model", help=".keras file, training workdir, or exported model folder")
+    r.add_argument("inputs", nargs="+", help="image files or folders (resized to the model's input size)")
+    r.add_argument("-o", "--output", default="translated.png")
+    r.add_argument("--scale", type=int, default=2, help="pixel upscaling of the PNG")
+    r.set_defaults(func=_cmd_translate)
 
     e = sub.add_parser("export", help="SavedModel in TF Serving layout (+ TFLite)")
     e.add_argument("model", help=".keras file or training workdir")

@@ -220,6 +220,21 @@ def sampler(path):
     return generate
 
 
+def translator(path):
+    """Returns ``(translate, source_shape)`` for an exported image-to-image
+    SavedModel (input ``image``): ``translate(images) -> float32 images``."""
+    path = latest_version(path)
+    fn = tf.saved_model.load(path).signatures[SIGNATURE]
+    inputs = fn.structured_input_signature[1]
+    if set(inputs) != {"image"}:
+        raise ValueError(f"{path} takes {sorted(inputs)}; `translate` drives image-to-image models (input 'image').")
+
+    def translate(images):
+        return fn(image=tf.constant(np.asarray(images, np.float32)))["images"].numpy()
+
+    return translate, tuple(inputs["image"].shape[1:])
+
+
 # === TFLite ===
 
 

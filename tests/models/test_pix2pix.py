@@ -82,3 +82,30 @@ def test_bad_inputs_are_clear_errors():
         Pix2Pix(**dict(TINY, l1_weight=0, adversarial_weight=0))
     with pytest.raises(ValueError, match="normalization must be one of"):
         layers.normalization("layer")
+
+
+def test_cli_translate_from_keras_file_and_export(tmp_path, capsys):
+    from PIL import Image
+
+    from zoo import cli, export, images
+
+    model = build(Pix2Pix, TINY)
+    fit_once(model, default_batch(model), steps=2)
+    model.save(tmp_path / "m.keras")
+    export.saved_model(model, str(tmp_path / "serving"), "p2p")
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        Image.fromarray(rng.integers(0, 255, (16, 16), dtype=np.uint8)).save(folder / f"{i}.png")
+    grids = []
+    for where in (tmp_path / "m.keras", tmp_path / "serving" / "p2p"):
+        assert cli.main(["translate", str(where), str(folder), "-o", str(tmp_path / "t.png"), "--scale", "1"]) == 0
+        grids.append(np.asarray(Image.open(tmp_path / "t.png")))
+    assert grids[0].shape == (3 * 16, 2 * 16, 3)
+    np.testing.assert_array_equal(grids[0], grids[1])
+    inputs = np.stack([np.asarray(Image.open(folder / f"{i}.png"), np.float32)[..., None] / 127.5 - 1 for i in range(3)])
+    expected = images.grid(np.stack([np.repeat(inputs, 3, -1), model.generate(image=inputs)], 1).reshape(-1, 16, 16, 3), 2)
+    np.testing.assert_array_equal(grids[0], expected)
+    assert cli.main(["translate", str(tmp_path / "m.keras"), str(tmp_path / "missing.png")]) == 2
+    assert "No image at" in capsys.readouterr().err
