@@ -186,3 +186,40 @@ def test_bad_caption_sets_are_clear_errors(tmp_path):
     path.write_text('{"classes": ["a", "b"], "train": [["x"]], "heldout": [["y"], ["z"]]}')
     with pytest.raises(data.DataError, match="each of the 2 classes"):
         data.load_captions(str(path))
+
+
+# === Paired translation ===
+
+
+def test_side_by_side_files_split_into_input_and_target(tmp_path):
+    """The pix2pix dataset layout: each file is A|B; image_size is one half."""
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "train"
+    folder.mkdir()
+    halves = []
+    for i in range(4):
+        a = rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)
+        b = rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)
+        Image.fromarray(np.concatenate([a, b], axis=1)).save(folder / f"{i}.png")
+        halves.append((a, b))
+    for pairs, (first, second) in (("side_by_side", (0, 1)), ("side_by_side_reversed", (1, 0))):
+        ds = data.load(str(tmp_path), batch_size=4, image_size=16, channels=3, pairs=pairs, shuffle=False)
+        inputs, targets = next(iter(ds))
+        assert inputs.shape == (4, 16, 16, 3) and targets.shape == (4, 16, 16, 3)
+        for i, pair in enumerate(halves):
+            np.testing.assert_allclose(inputs[i].numpy(), pair[first] / 127.5 - 1, atol=1e-6)
+            np.testing.assert_allclose(targets[i].numpy(), pair[second] / 127.5 - 1, atol=1e-6)
+
+
+def test_edges_and_greyscale_pairs():
+    images = np.full((2, 16, 16, 3), -1.0, np.float32)
+    images[:, :, 8:] = 1.0  # one vertical black/white boundary
+    edges = data.edge_map(images).numpy()
+    assert edges.shape == (2, 16, 16, 1)
+    assert set(np.unique(edges)) == {-1.0, 1.0}
+    columns = np.flatnonzero((edges[0, 8] < 0))
+    assert set(columns) <= {7, 8} and len(columns) >= 1  # lines only at the boundary
+    grey = data.greyscale(images).numpy()
+    np.testing.assert_allclose(grey[0, 0, [0, 15], 0], [-1.0, 1.0], atol=1e-3)
+    with pytest.raises(data.DataError, match="pairs must be one of"):
+        data.load("mnist", pairs="sketch")
