@@ -292,6 +292,48 @@ class AdversarialModel(keras.Model):
         self.g_optimizer.apply_gradients(zip(grads, self.generator_variables))
         self._track("g_loss", per_example)
 
+    # === Conditional steps: shared by cgan and text2image ===
+
+    def _matching_aware_discriminator_step(self, real, condition, wrong, batch):
+        """One D update of GAN-CLS (Reed et al. 2016) for a D judging
+        (image, condition) pairs: real/right positive; fake/right and, with
+        ``self.mismatched_negatives``, real/wrong negatives (1/2 each).
+        ``condition`` / ``wrong``: what G and D take as the condition
+        (labels, token ids) for the right and a wrong class; ``wrong`` may
+        be a callable, called after the fakes' latents are drawn (the draw
+        order of cgan's published runs). Logs ``d_loss``
+        and sigmoid(D) on each kind of pair (``d_real``, ``d_fake``,
+        ``d_mismatched``: the real/wrong pairs are scored in both settings,
+        so the ablation shows whether D reads the condition at all)."""
+        fake = self.generator([self.sample_latents(batch), condition], training=True)
+        wrong = wrong() if callable(wrong) else wrong
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator([real, condition], training=True)
+            fake_logits = self.discriminator([fake, condition], training=True)
+            wrong_logits = self.discriminator([real, wrong], training=True)
+            per_example = self.d_loss_fn(real_logits, fake_logits)
+            if self.mismatched_negatives:
+                # L(real, right) + (L(fake, right) + L(real, wrong)) / 2.
+                per_example = 0.5 * (per_example + self.d_loss_fn(real_logits, wrong_logits))
+            loss = self.global_mean(per_example) + self.regularization([self.discriminator])
+        grads = tape.gradient(loss, self.discriminator_variables)
+        self.d_optimizer.apply_gradients(zip(grads, self.discriminator_variables))
+        self._track("d_loss", per_example)
+        self._track("d_real", tf.sigmoid(real_logits))
+        self._track("d_fake", tf.sigmoid(fake_logits))
+        self._track("d_mismatched", tf.sigmoid(wrong_logits))
+
+    def _conditional_generator_step(self, condition, batch):
+        """One G update through a D judging (image, condition) pairs."""
+        latents = self.sample_latents(batch)
+        with tf.GradientTape() as tape:
+            fake = self.generator([latents, condition], training=True)
+            per_example = self.g_loss_fn(self.discriminator([fake, condition], training=True))
+            loss = self.global_mean(per_example) + self.regularization([self.generator])
+        grads = tape.gradient(loss, self.generator_variables)
+        self.g_optimizer.apply_gradients(zip(grads, self.generator_variables))
+        self._track("g_loss", per_example)
+
     def extra_state(self):
         """Training state outside the networks and optimizers, by name: the
         latent seed. Variants with more (e.g. an image pool) extend it. It is

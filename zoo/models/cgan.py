@@ -115,45 +115,13 @@ class CGAN(AdversarialModel):
         batch = tf.shape(real)[0]
         # 1. Discriminator: real/right positives; fake/right and real/wrong negatives.
         for _ in range(self.d_steps):
-            self._discriminator_step(real, labels, batch)
+            wrong = lambda: self.wrong_labels(labels, batch)  # noqa: E731
+            self._matching_aware_discriminator_step(real, labels, wrong, batch)
         # 2. Generator: make D accept (G(z, y), y).
-        self._generator_step(labels, batch)
+        self._conditional_generator_step(labels, batch)
         return self._logs()
 
     def wrong_labels(self, labels, batch):
         """A label != y for every example: (y + k) mod K, k in 1..K-1."""
         shift = 1 + tf.cast(self.draw(batch, [], "uniform") * (self.num_classes - 1), tf.int32)
         return (labels + tf.minimum(shift, self.num_classes - 1)) % self.num_classes
-
-    def _discriminator_step(self, real, labels, batch):
-        fake = self.generator([self.sample_latents(batch), labels], training=True)
-        wrong = self.wrong_labels(labels, batch)
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator([real, labels], training=True)
-            fake_logits = self.discriminator([fake, labels], training=True)
-            # Scored in both settings (the ablation's diagnostic), trained on
-            # only with mismatched_negatives.
-            wrong_logits = self.discriminator([real, wrong], training=True)
-            per_example = self.d_loss_fn(real_logits, fake_logits)
-            if self.mismatched_negatives:
-                # GAN-CLS: L(real, right) + (L(fake, right) + L(real, wrong)) / 2.
-                per_example = 0.5 * (per_example + self.d_loss_fn(real_logits, wrong_logits))
-            loss = self.global_mean(per_example) + self.regularization([self.discriminator])
-        grads = tape.gradient(loss, self.discriminator_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator_variables))
-        self._track("d_loss", per_example)
-        # sigmoid(D) on each kind of pair: the gap between d_real and
-        # d_mismatched shows whether D reads the label at all.
-        self._track("d_real", tf.sigmoid(real_logits))
-        self._track("d_fake", tf.sigmoid(fake_logits))
-        self._track("d_mismatched", tf.sigmoid(wrong_logits))
-
-    def _generator_step(self, labels, batch):
-        latents = self.sample_latents(batch)
-        with tf.GradientTape() as tape:
-            fake = self.generator([latents, labels], training=True)
-            per_example = self.g_loss_fn(self.discriminator([fake, labels], training=True))
-            loss = self.global_mean(per_example) + self.regularization([self.generator])
-        grads = tape.gradient(loss, self.generator_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator_variables))
-        self._track("g_loss", per_example)

@@ -172,37 +172,10 @@ class Text2Image(AdversarialModel):
         batch = tf.shape(real)[0]
         # 1. Discriminator: (real, text) positive; (fake, text), (real, wrong text) negative.
         for _ in range(self.d_steps):
-            self._discriminator_step(real, text, wrong, batch)
+            self._matching_aware_discriminator_step(real, text, wrong, batch)
         # 2. Generator: make D accept (G(z, text), text).
-        self._generator_step(text, batch)
+        self._conditional_generator_step(text, batch)
         return self._logs()
-
-    def _discriminator_step(self, real, text, wrong, batch):
-        fake = self.generator([self.sample_latents(batch), text], training=True)
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator([real, text], training=True)
-            fake_logits = self.discriminator([fake, text], training=True)
-            wrong_logits = self.discriminator([real, wrong], training=True)
-            per_example = self.d_loss_fn(real_logits, fake_logits)
-            if self.mismatched_negatives:
-                per_example = 0.5 * (per_example + self.d_loss_fn(real_logits, wrong_logits))
-            loss = self.global_mean(per_example) + self.regularization([self.discriminator])
-        grads = tape.gradient(loss, self.discriminator_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator_variables))
-        self._track("d_loss", per_example)
-        self._track("d_real", tf.sigmoid(real_logits))
-        self._track("d_fake", tf.sigmoid(fake_logits))
-        self._track("d_mismatched", tf.sigmoid(wrong_logits))
-
-    def _generator_step(self, text, batch):
-        latents = self.sample_latents(batch)
-        with tf.GradientTape() as tape:
-            fake = self.generator([latents, text], training=True)
-            per_example = self.g_loss_fn(self.discriminator([fake, text], training=True))
-            loss = self.global_mean(per_example) + self.regularization([self.generator])
-        grads = tape.gradient(loss, self.generator_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator_variables))
-        self._track("g_loss", per_example)
 
     # === Conditioning: a string per sample ===
 
