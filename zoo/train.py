@@ -118,16 +118,21 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
         keras.callbacks.TensorBoard(log_dir=log_dir),
         throughput,
     ]
+    if train_cfg.get("eval_every") and model.CONDITION == "image":
+        raise ValueError(
+            f"train.eval_every measures generated samples against a dataset; {recipe['model']} "
+            "translates images: evaluate it with benchmarks/pix2pix_ablation.py instead."
+        )
     if train_cfg.get("eval_every"):
         # Before TensorBoard, so the epoch's fid/kid reach its logs.
         callbacks.insert(0, zoo_callbacks.FrechetCallback(
             data_cfg["source"], every=train_cfg["eval_every"], n=train_cfg.get("eval_samples", 2000),
             extractor=_eval_extractor(data_cfg["source"]), best_path=os.path.join(workdir, "best.keras"),
         ))
-        if model.CONDITION is not None:
+        if model.CONDITION in ("labels", "text"):
             callbacks.insert(0, zoo_callbacks.ConditionalAccuracy(
                 data_cfg["source"], every=train_cfg["eval_every"], captions=data_cfg.get("captions"),
-                n_per_class=max(1, train_cfg.get("eval_samples", 2000) // 10),
+                n_per_class=max(1, train_cfg.get("eval_samples", 2000) // getattr(model, "num_classes", 10)),
             ))
     start = time.perf_counter()
     history = None
