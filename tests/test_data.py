@@ -223,3 +223,11 @@ def test_edges_and_greyscale_pairs():
     np.testing.assert_allclose(grey[0, 0, [0, 15], 0], [-1.0, 1.0], atol=1e-3)
     with pytest.raises(data.DataError, match="pairs must be one of"):
         data.load("mnist", pairs="sketch")
+    with pytest.raises(data.DataError, match="cannot be combined"):
+        data.load("mnist", pairs="edges", with_labels=True)
+
+
+@needs_mnist
+def test_colorize_needs_rgb():
+    with pytest.raises(data.DataError, match="needs RGB targets"):
+        data.load("mnist", pairs="colorize")

@@ -81,6 +81,8 @@ def load(
         raise DataError(f"batch_size must be >= 1, got {batch_size}.")
     if pairs is not None and pairs not in PAIR_TASKS:
         raise DataError(f"pairs must be one of {PAIR_TASKS}, got {pairs!r}.")
+    if pairs is not None and (with_labels or captions is not None):
+        raise DataError("pairs= makes (input, target) batches; it cannot be combined with with_labels or captions.")
     size = _as_size(image_size)
     if pairs in ("side_by_side", "side_by_side_reversed") and size is not None:
         size = (size[0], 2 * size[1])  # the file holds both halves
@@ -89,6 +91,8 @@ def load(
         caption_table = load_captions(captions)["train"]
         with_labels = True
     ds, count, channels = _examples(source, split, size, channels, with_labels)
+    if pairs == "colorize" and channels != 3:
+        raise DataError(f"pairs='colorize' needs RGB targets (channels=3); {source!r} gives {channels} channel(s).")
     if count < batch_size:
         raise DataError(
             f"{source!r} split {split!r} has {count} images, fewer than one batch "

@@ -166,7 +166,9 @@ class Pix2Pix(AdversarialModel):
         return {"image": image}
 
     def generate(self, n=None, *, latent=None, seed=0, batch_size=64, image=None):
-        """Translates ``image`` (float32 [n, H, W, C] in [-1, 1]; dropout off)."""
+        """Translates ``image`` (float32 [n, H, W, C] in [-1, 1]; dropout off).
+        ``n``, ``latent`` and ``seed`` belong to the common interface and are
+        unused: the output is a deterministic function of the input."""
         image = self.check_condition(0, {"image": image})["image"]
         chunks = [self.generator(image[i : i + batch_size], training=False).numpy()
                   for i in range(0, len(image), batch_size)]
