@@ -121,11 +121,9 @@ def main(argv=None):
         )
         print(name, json.dumps(results[name]))
 
-    show = slice(0, 8)
-    widen = np.repeat(inputs[show], 3, axis=-1)
-    columns = [widen] + [outputs[n][show] for n in SETTINGS] + [targets[show]]
-    grid = np.stack(columns, axis=1).reshape(-1, *targets.shape[1:])
-    png = zoo_images.save_grid(grid, os.path.join(args.docs, f"pix2pix_{args.task}_ablation.png"),
+    columns = [inputs[:8]] + [outputs[n][:8] for n in SETTINGS] + [targets[:8]]
+    png = zoo_images.save_grid(zoo_images.side_by_side(*columns),
+                               os.path.join(args.docs, f"pix2pix_{args.task}_ablation.png"),
                                columns=len(columns), scale=2)
     report = {"task": args.task, "train_images": n_train, "test_images": n_test, "epochs": args.epochs,
               "results": results, "png": os.path.relpath(png, ROOT)}

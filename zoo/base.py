@@ -260,6 +260,17 @@ class AdversarialModel(keras.Model):
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
         return x, y
 
+    def unpack_labelled(self, data):
+        """``(images, int32 labels)`` of a class-conditional batch, or an
+        error that says how to load labelled data."""
+        real, labels = self.unpack(data)
+        if labels is None:
+            raise ValueError(
+                f"{self.registry_name} trains on (images, labels) batches; load the data with "
+                "zoo.data.load(..., with_labels=True)."
+            )
+        return real, tf.cast(labels, tf.int32)
+
     def train_step(self, data):
         real, _ = self.unpack(data)
         batch = tf.shape(real)[0]

@@ -57,11 +57,7 @@ class SampleGrid(keras.callbacks.Callback):
         if self.pairs is None:
             return self.model.generate(self.n, seed=self.seed), None
         inputs, targets = (np.asarray(a)[:8] for a in self.pairs)
-        outputs = self.model.generate(image=inputs)
-        channels = targets.shape[-1]
-        widen = lambda x: np.repeat(x, channels, axis=-1) if x.shape[-1] != channels else x  # noqa: E731
-        rows = np.stack([widen(inputs), outputs, targets], axis=1)  # [n, 3, H, W, C]
-        return rows.reshape(-1, *targets.shape[1:]), 3
+        return zoo_images.side_by_side(inputs, self.model.generate(image=inputs), targets), 3
 
     def write(self, epoch):
         images, columns = self.samples()

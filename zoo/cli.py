@@ -26,14 +26,20 @@ def _cmd_train(args):
     print(json.dumps(summary, indent=2))
 
 
+def _keras_file(path):
+    """A training work directory stands for its ``model.keras``."""
+    if os.path.isdir(path) and os.path.exists(os.path.join(path, "model.keras")):
+        return os.path.join(path, "model.keras")
+    return path
+
+
 def _load_for_sampling(path):
     """A .keras file, a training work directory, or an exported SavedModel folder."""
     import keras
 
     import zoo  # noqa: F401  (registers the classes)
 
-    if os.path.isdir(path) and os.path.exists(os.path.join(path, "model.keras")):
-        path = os.path.join(path, "model.keras")
+    path = _keras_file(path)
     if path.endswith(".keras"):
         model = keras.saving.load_model(path)
         return lambda n, seed, **condition: model.generate(n, seed=seed, **condition)
@@ -61,9 +67,7 @@ def _cmd_translate(args):
 
     from zoo import data, images
 
-    path = args.model
-    if os.path.isdir(path) and os.path.exists(os.path.join(path, "model.keras")):
-        path = os.path.join(path, "model.keras")
+    path = _keras_file(args.model)
     if path.endswith(".keras"):
         import keras
 
@@ -88,10 +92,7 @@ def _cmd_translate(args):
         image = Image.open(f).convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
         batch.append(np.asarray(image, np.float32).reshape(height, width, channels) / 127.5 - 1.0)
     inputs = np.stack(batch)
-    outputs = translate(inputs)
-    if outputs.shape[-1] != channels:
-        inputs = np.repeat(inputs, outputs.shape[-1], axis=-1)
-    pairs = np.stack([inputs, outputs], axis=1).reshape(-1, *outputs.shape[1:])
+    pairs = images.side_by_side(inputs, translate(inputs))
     out = images.save_grid(pairs, args.output, columns=2, scale=args.scale)
     print(f"Translated {len(files)} image(s): {out} (each row: input | output)")
 

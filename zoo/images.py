@@ -24,6 +24,16 @@ def grid(images, columns=None):
     return mosaic
 
 
+def side_by_side(*columns):
+    """Interleaves image batches of equal size ``[n, H, W, C_i]`` into rows
+    (row i = the i-th image of each batch), greyscale widened to the largest
+    channel count; grid the result with ``columns=len(columns)``."""
+    channels = max(np.shape(c)[-1] for c in columns)
+    widened = [np.repeat(c, channels, axis=-1) if np.shape(c)[-1] != channels else np.asarray(c) for c in columns]
+    stacked = np.stack(widened, axis=1)  # [n, len(columns), H, W, C]
+    return stacked.reshape(-1, *stacked.shape[2:])
+
+
 def save_grid(images, path, columns=None, scale=1):
     """Writes a PNG grid atomically (temp file + rename)."""
     from PIL import Image

@@ -95,13 +95,7 @@ class ACGAN(AdversarialModel):
         self.kernel_size = kernel_size
 
     def train_step(self, data):
-        real, labels = self.unpack(data)
-        if labels is None:
-            raise ValueError(
-                "acgan trains on (images, labels) batches; load the data with "
-                "zoo.data.load(..., with_labels=True)."
-            )
-        labels = tf.cast(labels, tf.int32)
+        real, labels = self.unpack_labelled(data)
         one_hot = tf.one_hot(labels, self.num_classes)
         batch = tf.shape(real)[0]
         # 1. Discriminator: real vs fake, and the class of both.

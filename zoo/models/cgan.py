@@ -105,13 +105,7 @@ class CGAN(AdversarialModel):
         self.kernel_size = kernel_size
 
     def train_step(self, data):
-        real, labels = self.unpack(data)
-        if labels is None:
-            raise ValueError(
-                "cgan trains on (images, labels) batches; load the data with "
-                "zoo.data.load(..., with_labels=True)."
-            )
-        labels = tf.cast(labels, tf.int32)
+        real, labels = self.unpack_labelled(data)
         batch = tf.shape(real)[0]
         # 1. Discriminator: real/right positives; fake/right and real/wrong negatives.
         for _ in range(self.d_steps):

@@ -180,6 +180,3 @@ class Pix2Pix(AdversarialModel):
 
     def serve(self, inputs):
         return images_outputs(tf.cast(self.generator(inputs["image"], training=False), tf.float32))
-
-    def call(self, inputs, training=False):
-        return self.generator(inputs, training=training)
