@@ -469,8 +469,12 @@ class AdversarialModel(keras.Model):
     def serve(self, inputs):
         """Maps the named serving inputs to the named outputs."""
         condition = {k: inputs[k] for k in self.condition_signature()}
+        # Every generator input passes through the guards: a label gathered
+        # before its range check would fail with a bare GatherV2 error.
         with tf.control_dependencies(self.serving_guards(condition)):
-            feed = self.generator_feed(tf.identity(inputs["latent"]), condition)
+            latent = tf.identity(inputs["latent"])
+            condition = {k: tf.identity(v) for k, v in condition.items()}
+        feed = self.generator_feed(latent, condition)
         images = tf.cast(self.generator(feed, training=False), tf.float32)
         return images_outputs(images)
 
