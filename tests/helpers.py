@@ -66,6 +66,8 @@ def default_batch(model, n=8, seed=0):
     """A training batch of the form the model's ``fit`` takes."""
     if model.CONDITION == "image":  # paired translation: (inputs, targets)
         return random_images(model.source_shape, n, seed), random_images(model.target_shape, n, seed + 1)
+    if model.CONDITION == "unpaired":  # unpaired translation: (domain A images, domain B images)
+        return random_images(model.shape_a, n, seed), random_images(model.shape_b, n, seed + 1)
     images = random_images(model.image_shape, n, seed)
     if model.CONDITION == "labels":
         return images, (np.arange(n) % model.num_classes).astype("int32")
@@ -112,8 +114,8 @@ def check_config_round_trip(cls, kwargs):
     clone = cls.from_config(config)
     assert type(clone) is cls
     assert clone.get_config() == config
-    assert clone.generator.count_params() == model.generator.count_params()
-    assert clone.discriminator.count_params() == model.discriminator.count_params()
+    for network in cls.network_names():
+        assert getattr(clone, network).count_params() == getattr(model, network).count_params(), network
     for k, v in kwargs.items():
         got = config[k]
         assert (list(v) if isinstance(v, tuple) else v) == got, f"config[{k!r}] = {got!r}, passed {v!r}"
@@ -200,30 +202,42 @@ def check_replica_equivalence(cls, kwargs, data=None, compile_kwargs=None):
 
 
 def check_export(model, tmp_path, n=3):
-    """SavedModel in TF Serving layout; loaded in a fresh process that cannot
-    import ``zoo``, its ``serving_default`` gives the Keras model's outputs;
+    """SavedModel in TF Serving layout, one model per serving endpoint (a
+    CycleGAN's two directions); each, loaded in a fresh process that cannot
+    import ``zoo``, gives the Keras model's outputs from ``serving_default``;
     a ``PredictRequest`` built for it carries the signature's inputs."""
-    path = export.saved_model(model, str(tmp_path), "model")
-    assert os.path.basename(path) == "1"
-    assert os.path.exists(os.path.join(path, "saved_model.pb"))
-    meta = json.load(open(os.path.join(path, "metadata.json")))
-    assert meta["model"] == model.registry_name
-    # Only the generator's weights, stored once (float32).
-    stored = sum(os.path.getsize(os.path.join(path, "variables", f)) for f in os.listdir(os.path.join(path, "variables")))
+    written = export.saved_model(model, str(tmp_path), "model")
+    endpoints = model.serving_endpoints()
+    written = written if isinstance(written, list) else [written]
+    assert len(written) == len(endpoints)
+    # Each export stores one generator's weights, once (float32).
     generator_bytes = 4 * sum(int(np.prod(v.shape)) for name in model.GENERATORS for v in getattr(model, name).weights)
-    assert stored <= 1.1 * generator_bytes + 64_000, f"{stored} bytes of variables for {generator_bytes} bytes of generator"
-    inputs = model.serving_example(n, seed=5)
-    expected = {k: np.asarray(v) for k, v in model.serve({k: tf.constant(v) for k, v in inputs.items()}).items()}
-    assert set(expected) == {"images", "images_uint8"}
-    np.savez(os.path.join(tmp_path, "inputs.npz"), **inputs)
-    out = os.path.join(tmp_path, "outputs.npz")
-    load_without_zoo(path, os.path.join(tmp_path, "inputs.npz"), out)
-    got = np.load(out)
-    np.testing.assert_allclose(got["images"], expected["images"], atol=1e-5)
-    assert got["images"].dtype == np.float32 and got["images_uint8"].dtype == np.uint8
-    assert np.abs(got["images_uint8"].astype(int) - expected["images_uint8"].astype(int)).max() <= 1
-    check_predict_request(path, "model", inputs, expected)
-    return path
+    for (suffix, (serve, _)), path in zip(endpoints.items(), written):
+        assert path == os.path.join(str(tmp_path), f"model{suffix}", "1")
+        assert os.path.exists(os.path.join(path, "saved_model.pb"))
+        meta = json.load(open(os.path.join(path, "metadata.json")))
+        assert meta["model"] == model.registry_name
+        assert meta["direction"] == (suffix.lstrip("_") or None)
+        variables = os.path.join(path, "variables")
+        stored = sum(os.path.getsize(os.path.join(variables, f)) for f in os.listdir(variables))
+        allowed = 1.1 * generator_bytes / len(endpoints) + 64_000
+        assert stored <= allowed, f"{stored} bytes of variables in {path}; one generator has ~{generator_bytes // len(endpoints)}"
+        inputs = model.endpoint_example(suffix, n, seed=5)
+        assert set(meta["signature"]["inputs"]) == set(inputs)
+        for key, value in inputs.items():
+            assert meta["signature"]["inputs"][key]["shape"][1:] == list(np.shape(value)[1:]), key
+        expected = {k: np.asarray(v) for k, v in serve({k: tf.constant(v) for k, v in inputs.items()}).items()}
+        assert set(expected) == {"images", "images_uint8"}
+        inputs_file = os.path.join(tmp_path, f"inputs{suffix}.npz")
+        out = os.path.join(tmp_path, f"outputs{suffix}.npz")
+        np.savez(inputs_file, **inputs)
+        load_without_zoo(path, inputs_file, out)
+        got = np.load(out)
+        np.testing.assert_allclose(got["images"], expected["images"], atol=1e-5)
+        assert got["images"].dtype == np.float32 and got["images_uint8"].dtype == np.uint8
+        assert np.abs(got["images_uint8"].astype(int) - expected["images_uint8"].astype(int)).max() <= 1
+        check_predict_request(path, f"model{suffix}", inputs, expected)
+    return written[0] if len(written) == 1 else written
 
 
 def check_export_and_tflite(cls, kwargs, tmp_path, steps=2):
@@ -292,17 +306,24 @@ TFLITE_TOLERANCE = {None: 1e-4, "float16": 2e-2, "dynamic": 0.25}
 
 
 def check_tflite(model, tmp_path, quantizations=(None, "dynamic", "float16")):
-    """Every TFLite variant runs under LiteRT and matches the Keras model."""
-    inputs = model.serving_example(3, seed=7)
-    expected = model.serve({k: tf.constant(v) for k, v in inputs.items()})["images"].numpy()
+    """Every TFLite variant of every endpoint (direction) runs under LiteRT
+    and matches the Keras model. Returns ``{(direction, quantize): max abs error}``."""
+    serving = model.serving_endpoints()
     errors = {}
-    for quantize in quantizations:
-        path = export.tflite(model, os.path.join(tmp_path, f"g_{quantize}.tflite"), quantize=quantize)
-        got = export.tflite_runner(path)(**model.tflite_inputs(inputs))["images"]
-        assert got.shape == expected.shape
-        errors[quantize] = float(np.max(np.abs(got - expected)))
-        assert errors[quantize] <= TFLITE_TOLERANCE[quantize], (
-            f"TFLite {quantize or 'float32'}: max abs error {errors[quantize]:.3g} > "
-            f"{TFLITE_TOLERANCE[quantize]}"
-        )
+    for suffix in model.tflite_endpoints():
+        direction = suffix.lstrip("_") or None
+        inputs = model.endpoint_example(suffix, 3, seed=7)
+        serve, _ = serving[suffix]
+        expected = serve({k: tf.constant(v) for k, v in inputs.items()})["images"].numpy()
+        for quantize in quantizations:
+            path = export.tflite(model, os.path.join(tmp_path, f"g{suffix}_{quantize}.tflite"),
+                                 quantize=quantize, direction=direction)
+            got = export.tflite_runner(path)(**model.tflite_inputs(inputs))["images"]
+            assert got.shape == expected.shape
+            error = float(np.max(np.abs(got - expected)))
+            errors[direction, quantize] = error
+            assert error <= TFLITE_TOLERANCE[quantize], (
+                f"TFLite {direction or ''} {quantize or 'float32'}: max abs error {error:.3g} > "
+                f"{TFLITE_TOLERANCE[quantize]}"
+            )
     return errors

@@ -221,6 +221,15 @@ class AdversarialModel(keras.Model):
         return global_values[start : start + local_batch]
 
     @staticmethod
+    def gather_global(local_values):
+        """The whole global batch of a per-replica tensor, in replica order
+        (the order of the global batch fit() split): the same on every replica."""
+        ctx = tf.distribute.get_replica_context()
+        if ctx is None or ctx.num_replicas_in_sync == 1:
+            return local_values
+        return ctx.all_gather(local_values, axis=0)
+
+    @staticmethod
     def num_replicas():
         ctx = tf.distribute.get_replica_context()
         return 1 if ctx is None else ctx.num_replicas_in_sync
@@ -483,6 +492,10 @@ class AdversarialModel(keras.Model):
         entry. One generator -> ``{"": ...}``; two-direction models return
         e.g. ``{"_a2b": ..., "_b2a": ...}``."""
         return {"": (self.serve, self.serving_signature())}
+
+    def endpoint_example(self, suffix, n=2, seed=0):
+        """``serving_example`` for the endpoint ``suffix`` of ``serving_endpoints``."""
+        return self.serving_example(n, seed)
 
     def tflite_inputs(self, inputs):
         """The TFLite model's inputs for a dict of serving inputs (the same

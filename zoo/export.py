@@ -77,8 +77,10 @@ def _package_versions():
     return versions
 
 
-def metadata(model, recipe=None, metrics=None):
-    """What ``metadata.json`` records about an export."""
+def metadata(model, recipe=None, metrics=None, signature=None):
+    """What ``metadata.json`` records about an export (of the endpoint with
+    input specs ``signature``; the model's serving signature by default)."""
+    signature = model.serving_signature() if signature is None else signature
     return {
         "model": getattr(model, "registry_name", type(model).__name__),
         "class": type(model).__name__,
@@ -90,7 +92,7 @@ def metadata(model, recipe=None, metrics=None):
             "name": SIGNATURE,
             "inputs": {
                 k: {"dtype": s.dtype.name, "shape": s.shape.as_list()}
-                for k, s in model.serving_signature().items()
+                for k, s in signature.items()
             },
             "outputs": ["images", "images_uint8"],
         },
@@ -136,8 +138,8 @@ def saved_model(model, base_dir, name, version=None, *, recipe=None, metrics=Non
                 f"Pick another version (existing: {_versions(model_dir)}) or omit it."
             )
         targets.append(target)
-    info = metadata(model, recipe=recipe, metrics=metrics)
     for (suffix, (serve, signature)), target in zip(endpoints.items(), targets):
+        info = metadata(model, recipe=recipe, metrics=metrics, signature=signature)
         parent = os.path.dirname(target)
         os.makedirs(parent, exist_ok=True)
         tmp = tempfile.mkdtemp(prefix=".export-", dir=parent)

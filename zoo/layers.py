@@ -440,3 +440,61 @@ def patchgan_discriminator(target_shape, input_shape=None, filters=64, n_layers=
     logits = layers.Conv2D(1, 4, strides=1, padding="same")(x)
     logits = layers.Activation("linear", dtype="float32", name="logits")(logits)
     return keras.Model(inputs if len(inputs) > 1 else target, logits, name=name)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class ReflectionPadding2D(keras.layers.Layer):
+    """Pads height and width by mirroring the border (no zero frame for the
+    generator to paint over; CycleGAN's ResNet generator). Converts to
+    TFLite's MIRROR_PAD."""
+
+    def __init__(self, padding=1, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = int(padding)
+
+    def call(self, inputs):
+        p = self.padding
+        return ops.pad(inputs, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = input_shape
+        grow = lambda size: None if size is None else size + 2 * self.padding  # noqa: E731
+        return (batch, grow(height), grow(width), channels)
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding}
+
+
+def resnet_generator(input_shape, output_channels, filters=64, n_blocks=9, norm="instance", name="generator"):
+    """CycleGAN's generator (Johnson et al. 2016's transformer network):
+    c7s1-k, two stride-2 downsamplings (2k, 4k), ``n_blocks`` residual
+    blocks at 4k, two stride-2 transposed-conv upsamplings, c7s1-C, tanh.
+    Reflection padding around the 7x7 and 3x3 convs; no conv bias before a
+    normalization (it would be removed by it)."""
+    height, width, _ = input_shape
+    if height % 4 or width % 4:
+        raise ValueError(f"The ResNet generator halves the size twice: height and width must be multiples of 4, got {input_shape}.")
+    if int(n_blocks) < 0:
+        raise ValueError(f"n_blocks must be >= 0, got {n_blocks}.")
+    biased = norm == "none"
+
+    def conv_norm(x, width, kernel, strides=1, relu=True):
+        if kernel > 1 and strides == 1:
+            x = ReflectionPadding2D(kernel // 2)(x)
+        x = layers.Conv2D(width, kernel, strides=strides, padding="valid" if strides == 1 else "same", use_bias=biased)(x)
+        x = normalization(norm)(x)
+        return layers.ReLU()(x) if relu else x
+
+    image = keras.Input(tuple(input_shape), name="image")
+    x = conv_norm(image, filters, 7)
+    x = conv_norm(x, 2 * filters, 3, strides=2)
+    x = conv_norm(x, 4 * filters, 3, strides=2)
+    for _ in range(int(n_blocks)):
+        residual = conv_norm(conv_norm(x, 4 * filters, 3), 4 * filters, 3, relu=False)
+        x = layers.Add()([x, residual])
+    for width in (2 * filters, filters):
+        x = layers.Conv2DTranspose(width, 3, strides=2, padding="same", use_bias=biased)(x)
+        x = layers.ReLU()(normalization(norm)(x))
+    x = layers.Conv2D(output_channels, 7, padding="valid")(ReflectionPadding2D(3)(x))
+    images = layers.Activation("tanh", dtype="float32", name="images")(x)
+    return keras.Model(image, images, name=name)

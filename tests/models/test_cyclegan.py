@@ -1,0 +1,108 @@
+"""CycleGAN: the shared checks on tiny ResNet generators / PatchGANs, the
+cycle and identity terms, the history pool, and input checks."""
+
+import numpy as np
+import pytest
+
+from helpers import (
+    build, check_checkpoint_resume, check_config_round_trip, check_export_and_tflite, check_fit,
+    check_keras_save_load, check_replica_equivalence, default_batch, fit_once, random_images,
+)
+from zoo.models.cyclegan import CycleGAN
+
+TINY = dict(shape_a=(16, 16, 1), shape_b=(16, 16, 1), filters=4, n_blocks=1, d_filters=4, d_layers=2, pool_size=6)
+
+
+def test_config_round_trip():
+    check_config_round_trip(CycleGAN, dict(TINY, cycle_weight=5.0, identity_weight=0.0, norm="batch"))
+
+
+@pytest.mark.parametrize("kwargs", [TINY, dict(TINY, pool_size=0, identity_weight=0.0)], ids=["pool", "no_pool"])
+def test_fit(kwargs):
+    check_fit(CycleGAN, kwargs)
+
+
+def test_keras_save_load(tmp_path):
+    # The pool's images and fill count come back too: the next step matches.
+    check_keras_save_load(CycleGAN, TINY, tmp_path)
+
+
+def test_checkpoint_resume(tmp_path):
+    check_checkpoint_resume(CycleGAN, TINY, tmp_path)
+
+
+def test_one_vs_two_replicas():
+    # The pool is filled from the gathered global batch: with a pool smaller
+    # than the batch, the second step's D inputs mix stored and new fakes.
+    check_replica_equivalence(CycleGAN, dict(TINY, pool_size=3))
+
+
+def test_export_and_tflite(tmp_path):
+    # Two SavedModels (model_a2b, model_b2a) and a TFLite file per direction;
+    # instance norm and reflection padding through the converter.
+    errors = check_export_and_tflite(CycleGAN, dict(TINY, shape_b=(16, 16, 3), identity_weight=0.0), tmp_path, steps=3)
+    assert {direction for direction, _ in errors} == {"a2b", "b2a"}
+
+
+def test_logged_terms_are_the_papers_losses():
+    model = build(CycleGAN, dict(TINY, pool_size=0))
+    a, b = default_batch(model)
+    fake_b, fake_a = model.generate(image=a), model.generate(image=b, direction="b2a")
+    cycle = np.abs(model.generate(image=fake_b, direction="b2a") - a).mean() + np.abs(model.generate(image=fake_a) - b).mean()
+    identity = np.abs(model.generate(image=b) - b).mean() + np.abs(model.generate(image=a, direction="b2a") - a).mean()
+    d_b, d_a = model.discriminator(fake_b).numpy(), model.discriminator_a(fake_a).numpy()
+    adversarial = ((d_b - 1) ** 2).mean() + ((d_a - 1) ** 2).mean()  # per example, batch means are equal here
+    logs = fit_once(model, (a, b), steps=1)  # logged from the forward pass before the update
+    assert np.isclose(logs["cycle"], cycle, rtol=1e-4), (logs["cycle"], cycle)
+    assert np.isclose(logs["identity"], identity, rtol=1e-4), (logs["identity"], identity)
+    assert np.isclose(logs["g_adversarial"], adversarial, rtol=1e-4), (logs["g_adversarial"], adversarial)
+    assert np.isclose(logs["g_loss"], adversarial + 10 * cycle + 5 * identity, rtol=1e-4)
+
+
+def test_pool_fills_then_returns_stored_fakes():
+    model = build(CycleGAN, dict(TINY, pool_size=4))
+    first = random_images((16, 16, 1), 3, seed=1)
+    # Filling: each fake is stored and returned as it is.
+    np.testing.assert_array_equal(model.from_pool("a", first).numpy(), first)
+    assert int(model.pool_a_count.numpy()) == 3
+    np.testing.assert_array_equal(model.pool_a.numpy()[:3], first)
+    second = random_images((16, 16, 1), 40, seed=2)
+    out = model.from_pool("a", second).numpy()
+    assert int(model.pool_a_count.numpy()) == 4
+    np.testing.assert_array_equal(out[0], second[0])  # the last free slot
+    # Full: about half the images come back as earlier fakes.
+    fresh = np.all(out == second, axis=(1, 2, 3))
+    assert 8 <= (~fresh).sum() <= 32, (~fresh).sum()
+    seen = np.concatenate([first, second])
+    for image in out[~fresh]:
+        assert np.any(np.all(seen == image, axis=(1, 2, 3))), "the pool returned an image it never stored"
+    assert int(model.pool_b_count.numpy()) == 0  # one pool per domain
+
+
+def test_cycle_loss_ties_translations_to_their_inputs():
+    # Domain B: A's images with black and white swapped. The cycle term
+    # (weight 10 against the adversarial 1) makes F(G(a)) return to a.
+    model = build(CycleGAN, dict(TINY, pool_size=0, identity_weight=0.0), g_optimizer={"learning_rate": 3e-3})
+    a = random_images((16, 16, 1), 8, seed=3)
+    before = np.abs(model.reconstruct(a)[1] - a).mean()
+    fit_once(model, (a, -a), steps=60)
+    after = np.abs(model.reconstruct(a)[1] - a).mean()
+    assert after < 0.4 * before, (before, after)
+
+
+def test_bad_inputs_are_clear_errors():
+    model = build(CycleGAN, TINY)
+    with pytest.raises(ValueError, match=r"image must have shape \[n, 16, 16, 1\] \(domain B"):
+        model.generate(image=np.zeros((2, 16, 16, 3), "float32"), direction="b2a")
+    with pytest.raises(ValueError, match="direction must be one of"):
+        model.generate(image=np.zeros((2, 16, 16, 1), "float32"), direction="ab")
+    with pytest.raises(ValueError, match="needs image="):
+        model.generate(2)
+    with pytest.raises(ValueError, match="share height and width"):
+        CycleGAN(shape_a=(16, 16, 1), shape_b=(32, 32, 1))
+    with pytest.raises(ValueError, match="identity_weight=0"):
+        CycleGAN(shape_a=(16, 16, 1), shape_b=(16, 16, 3))
+    with pytest.raises(ValueError, match="multiples of 4"):
+        CycleGAN(shape_a=(18, 18, 1), shape_b=(18, 18, 1))
+    with pytest.raises(ValueError, match=r"\(images_a, images_b\)"):
+        fit_once(model, random_images((16, 16, 1), 4), steps=1)
