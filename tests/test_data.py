@@ -231,3 +231,43 @@ def test_edges_and_greyscale_pairs():
 def test_colorize_needs_rgb():
     with pytest.raises(data.DataError, match="needs RGB targets"):
         data.load("mnist", pairs="colorize")
+
+
+def test_unpaired_batches_come_from_each_domain_in_the_trainA_trainB_layout(tmp_path):
+    # The original CycleGAN folders: <root>/trainA, <root>/trainB. Domain A is
+    # dark (< 100), domain B bright (> 150), so a batch shows where it came from.
+    for split, low in (("trainA", 0), ("trainB", 160)):
+        folder = tmp_path / split
+        folder.mkdir()
+        rng = np.random.default_rng(low)
+        for i in range(9 if split == "trainA" else 13):
+            Image.fromarray(rng.integers(low, low + 90, (8, 8), dtype=np.uint8)).save(folder / f"{i}.png")
+    ds = data.load(str(tmp_path), split="trainA", unpaired=str(tmp_path), unpaired_split="trainB",
+                   batch_size=4, epochs=3, seed=1)
+    assert ds.steps_per_epoch == 2  # the smaller domain: 9 // 4
+    batches = [(a.numpy(), b.numpy()) for a, b in ds]
+    assert len(batches) == 6
+    for a, b in batches:
+        assert a.shape == b.shape == (4, 8, 8, 1)
+        assert a.max() < 100 / 127.5 - 1 and b.min() > 150 / 127.5 - 1
+    # Each domain is shuffled by its own key; resuming at epoch 1 gives the same batches.
+    resumed = [(a.numpy(), b.numpy()) for a, b in data.load(
+        str(tmp_path), split="trainA", unpaired=str(tmp_path), unpaired_split="trainB",
+        batch_size=4, epochs=3, seed=1, first_epoch=1)]
+    for (a, b), (ra, rb) in zip(batches[2:], resumed):
+        np.testing.assert_array_equal(a, ra)
+        np.testing.assert_array_equal(b, rb)
+
+
+def test_unpaired_errors(tmp_path):
+    write_images(tmp_path / "grey", 8, mode="L")
+    write_images(tmp_path / "rgb", 8, mode="RGB")
+    with pytest.raises(data.DataError, match="pass channels=1 or 3"):
+        data.load(str(tmp_path / "grey"), unpaired=str(tmp_path / "rgb"), batch_size=4)
+    with pytest.raises(data.DataError, match="cannot be combined"):
+        data.load(str(tmp_path / "grey"), unpaired=str(tmp_path / "rgb"), pairs="edges", batch_size=4)
+    with pytest.raises(data.DataError, match=r"has 8 images, fewer than one batch of 16"):
+        data.load(str(tmp_path / "rgb"), unpaired=str(tmp_path / "grey"), channels=1, batch_size=16)
+    ds = data.load(str(tmp_path / "rgb"), unpaired=str(tmp_path / "grey"), channels=3, batch_size=4)
+    a, b = next(iter(ds))
+    assert a.shape == b.shape == (4, 12, 10, 3)

@@ -44,8 +44,9 @@ class EpochCheckpoint(keras.callbacks.Callback):
 class SampleGrid(keras.callbacks.Callback):
     """A PNG grid of fixed latents each epoch (and a TensorBoard image).
 
-    For translation models give ``pairs=(inputs, targets)`` (numpy): each
-    row is then input | output | target."""
+    For translation models give ``pairs``, a training batch (numpy): each
+    row then shows the model's ``preview_columns`` for one example (pix2pix:
+    input | output | target; CycleGAN: a | G(a) | F(G(a)) | b | F(b) | G(F(b)))."""
 
     def __init__(self, directory, n=64, seed=1234, every=1, log_dir=None, pairs=None):
         super().__init__()
@@ -56,8 +57,8 @@ class SampleGrid(keras.callbacks.Callback):
     def samples(self):
         if self.pairs is None:
             return self.model.generate(self.n, seed=self.seed), None
-        inputs, targets = (np.asarray(a)[:8] for a in self.pairs)
-        return zoo_images.side_by_side(inputs, self.model.generate(image=inputs), targets), 3
+        columns = self.model.preview_columns(self.pairs)
+        return zoo_images.side_by_side(*columns), len(columns)
 
     def write(self, epoch):
         images, columns = self.samples()

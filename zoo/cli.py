@@ -74,12 +74,22 @@ def _cmd_translate(args):
         import zoo  # noqa: F401
 
         model = keras.saving.load_model(path)
-        if model.CONDITION != "image":
-            raise ValueError(f"{path} is a {model.registry_name} model; `translate` needs an image-to-image model.")
-        translate, shape = (lambda x: model.generate(image=x)), model.source_shape
+        if model.CONDITION == "unpaired":  # CycleGAN: either direction
+            direction = args.direction or "a2b"
+            translate = lambda x: model.generate(image=x, direction=direction)  # noqa: E731
+            shape = model.shape_a if direction == "a2b" else model.shape_b
+        elif model.CONDITION == "image" and not args.direction:
+            translate, shape = (lambda x: model.generate(image=x)), model.source_shape
+        else:
+            wanted = "a two-direction model (cyclegan) for --direction" if args.direction else "an image-to-image model"
+            raise ValueError(f"{path} is a {model.registry_name} model; `translate` needs {wanted}.")
     else:
         from zoo import export
 
+        if args.direction:
+            raise ValueError(
+                "An exported model serves one direction: pass its folder (e.g. <base>/<name>_b2a) without --direction."
+            )
         translate, shape = export.translator(path)
     files = []
     for item in args.inputs:
@@ -180,10 +190,11 @@ def main(argv=None):
     s.add_argument("--text", help='caption for text-conditional models, e.g. "an ankle boot"')
     s.set_defaults(func=_cmd_sample)
 
-    r = sub.add_parser("translate", help="run an image-to-image model (pix2pix) on image files")
+    r = sub.add_parser("translate", help="run an image-to-image model (pix2pix, cyclegan) on image files")
     r.add_argument("model", help=".keras file, training workdir, or exported model folder")
     r.add_argument("inputs", nargs="+", help="image files or folders (resized to the model's input size)")
     r.add_argument("-o", "--output", default="translated.png")
+    r.add_argument("--direction", choices=["a2b", "b2a"], help="cyclegan .keras files: which way (default a2b)")
     r.add_argument("--scale", type=int, default=2, help="pixel upscaling of the PNG")
     r.set_defaults(func=_cmd_translate)
 

@@ -42,6 +42,8 @@ def load(
     cache=True,
     captions=None,
     pairs=None,
+    unpaired=None,
+    unpaired_split=None,
 ):
     """Loads ``source`` (a TFDS name, or a path to a folder of images).
 
@@ -74,6 +76,17 @@ def load(
             ``"side_by_side_reversed"`` (each file holds input|target side by
             side, the layout of the pix2pix datasets, or target|input;
             ``image_size`` is then the size of *one* half).
+        unpaired: a second source (domain B; TFDS name or folder): batches
+            become ``(images_a, images_b)`` of unrelated images of the two
+            domains (CycleGAN), each domain shuffled by its own key; an epoch
+            has as many batches as the smaller domain fills. ``image_size``
+            and ``channels`` apply to both (pass them when the domains'
+            sizes differ, e.g. MNIST 28x28 and USPS 16x16).
+        unpaired_split: domain B's split (default: ``split``). The original
+            CycleGAN folders ``<root>/trainA``, ``<root>/trainB`` are
+            ``source=root, split="trainA", unpaired=root,
+            unpaired_split="trainB"``; TFDS ``cycle_gan/horse2zebra`` the
+            same with its split names.
     """
     if channels not in (None, 1, 3):
         raise DataError(f"channels must be 1 (greyscale) or 3 (RGB), got {channels!r}.")
@@ -83,6 +96,10 @@ def load(
         raise DataError(f"pairs must be one of {PAIR_TASKS}, got {pairs!r}.")
     if pairs is not None and (with_labels or captions is not None):
         raise DataError("pairs= makes (input, target) batches; it cannot be combined with with_labels or captions.")
+    if unpaired is not None and (with_labels or captions is not None or pairs is not None):
+        raise DataError(
+            "unpaired= makes (images_a, images_b) batches; it cannot be combined with with_labels, captions or pairs."
+        )
     size = _as_size(image_size)
     if pairs in ("side_by_side", "side_by_side_reversed") and size is not None:
         size = (size[0], 2 * size[1])  # the file holds both halves
@@ -90,9 +107,21 @@ def load(
     if captions is not None:
         caption_table = load_captions(captions)["train"]
         with_labels = True
+    requested_channels = channels
     ds, count, channels = _examples(source, split, size, channels, with_labels)
     if pairs == "colorize" and channels != 3:
         raise DataError(f"pairs='colorize' needs RGB targets (channels=3); {source!r} gives {channels} channel(s).")
+    domain_b = None
+    if unpaired is not None:
+        b_split = unpaired_split or split
+        ds_b, count_b, channels_b = _examples(unpaired, b_split, size, requested_channels, False)
+        if channels_b != channels:
+            raise DataError(
+                f"The domains give {channels} ({source!r}) and {channels_b} ({unpaired!r}) channel(s); pass channels=1 or 3."
+            )
+        if count_b < batch_size:
+            raise DataError(f"{unpaired!r} split {b_split!r} has {count_b} images, fewer than one batch of {batch_size}.")
+        domain_b = (ds_b.cache() if cache else ds_b), count_b
     if count < batch_size:
         raise DataError(
             f"{source!r} split {split!r} has {count} images, fewer than one batch "
@@ -101,23 +130,27 @@ def load(
     if cache:
         ds = ds.cache()
 
-    batches = count // batch_size
+    batches = min(count, domain_b[1] if domain_b else count) // batch_size
     if steps_per_epoch is not None:
         batches = min(batches, int(steps_per_epoch))
 
-    def one_epoch(epoch):
-        epoch_ds = ds
+    def batched(examples, n, epoch, salt=0):
         if shuffle:
             # A Python-int seed per epoch (a tensor seed trips TF's seed
             # handling when a global seed is set).
-            epoch_ds = epoch_ds.shuffle(
-                min(count, _SHUFFLE_BUFFER),
-                seed=(int(seed) * 1_000_003 + int(epoch)) % (2**31 - 1),
+            examples = examples.shuffle(
+                min(n, _SHUFFLE_BUFFER),
+                seed=(int(seed) * 1_000_003 + int(epoch) + salt) % (2**31 - 1),
                 # One-epoch datasets are iterated again by each fit() epoch:
                 # a new order each time. Multi-epoch ones fix each epoch's.
                 reshuffle_each_iteration=epochs is None,
             )
-        epoch_ds = epoch_ds.batch(batch_size, drop_remainder=True).take(batches)
+        return examples.batch(batch_size, drop_remainder=True).take(batches)
+
+    def one_epoch(epoch):
+        epoch_ds = batched(ds, count, epoch)
+        if domain_b is not None:
+            epoch_ds = tf.data.Dataset.zip(epoch_ds, batched(*domain_b, epoch, salt=500_009))
         if caption_table is not None:
             epoch_ds = _attach_captions(epoch_ds, caption_table, seed, epoch)
         if pairs is not None:

@@ -106,3 +106,29 @@ def test_bad_inputs_are_clear_errors():
         CycleGAN(shape_a=(18, 18, 1), shape_b=(18, 18, 1))
     with pytest.raises(ValueError, match=r"\(images_a, images_b\)"):
         fit_once(model, random_images((16, 16, 1), 4), steps=1)
+
+
+def test_cli_translates_either_direction_from_keras_file_and_exports(tmp_path, capsys):
+    from PIL import Image
+
+    from zoo import cli, export
+
+    model = build(CycleGAN, dict(TINY, shape_b=(16, 16, 3), identity_weight=0.0))
+    model.save(tmp_path / "m.keras")
+    export.saved_model(model, str(tmp_path / "serving"), "cg")
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        Image.fromarray(rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)).save(folder / f"{i}.png")
+    grids = []
+    for where, direction in ((tmp_path / "m.keras", ["--direction", "b2a"]), (tmp_path / "serving" / "cg_b2a", [])):
+        assert cli.main(["translate", str(where), str(folder), "-o", str(tmp_path / "t.png"), "--scale", "1", *direction]) == 0
+        grids.append(np.asarray(Image.open(tmp_path / "t.png")))
+    np.testing.assert_array_equal(grids[0], grids[1])
+    inputs = np.stack([np.asarray(Image.open(folder / f"{i}.png"), np.float32) / 127.5 - 1 for i in range(2)])
+    right = grids[0][:, 16:].astype(int)  # the output column, widened to RGB
+    expected = np.round((model.generate(image=inputs, direction="b2a") + 1) * 127.5)
+    assert np.abs(right.reshape(2, 16, 16, 3)[..., 0] - expected[..., 0]).max() <= 1
+    assert cli.main(["translate", str(tmp_path / "serving" / "cg_a2b"), str(folder), "--direction", "b2a"]) == 2
+    assert "serves one direction" in capsys.readouterr().err

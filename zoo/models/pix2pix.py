@@ -174,6 +174,12 @@ class Pix2Pix(AdversarialModel):
                   for i in range(0, len(image), batch_size)]
         return np.concatenate(chunks, axis=0)
 
+    def preview_columns(self, batch):
+        """Columns of the training sample grid for a batch ``(inputs,
+        targets)``: input, output, target (8 rows)."""
+        inputs, targets = (np.asarray(x)[:8] for x in batch)
+        return [inputs, self.generate(image=inputs), targets]
+
     def serving_example(self, n=2, seed=0):
         rng = np.random.default_rng(seed)
         return {"image": rng.uniform(-1, 1, (n, *self.source_shape)).astype("float32")}
