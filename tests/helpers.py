@@ -69,6 +69,8 @@ def default_batch(model, n=8, seed=0):
     if model.CONDITION == "unpaired":  # unpaired translation: (domain A images, domain B images)
         return random_images(model.shape_a, n, seed), random_images(model.shape_b, n, seed + 1)
     images = random_images(model.image_shape, n, seed)
+    if model.CONDITION == "domain":  # multi-domain translation: (images, domain ids)
+        return images, (np.arange(n) % model.num_domains).astype("int32")
     if model.CONDITION == "labels":
         return images, (np.arange(n) % model.num_classes).astype("int32")
     if model.CONDITION == "text":

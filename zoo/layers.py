@@ -465,27 +465,46 @@ class ReflectionPadding2D(keras.layers.Layer):
         return {**super().get_config(), "padding": self.padding}
 
 
-def resnet_generator(input_shape, output_channels, filters=64, n_blocks=9, norm="instance", name="generator"):
+def resnet_generator(input_shape, output_channels, filters=64, n_blocks=9, norm="instance", name="generator",
+                     num_domains=0):
     """CycleGAN's generator (Johnson et al. 2016's transformer network):
     c7s1-k, two stride-2 downsamplings (2k, 4k), ``n_blocks`` residual
     blocks at 4k, two stride-2 transposed-conv upsamplings, c7s1-C, tanh.
     Reflection padding around the 7x7 and 3x3 convs; no conv bias before a
-    normalization (it would be removed by it)."""
+    normalization (it would be removed by it).
+
+    With ``num_domains`` (StarGAN) it takes ``[image, domain]`` and every
+    normalization is a ``ConditionalInstanceNormalization`` on the target
+    domain. StarGAN's own input, one-hot planes stacked on the image, does
+    not survive here: a constant plane through a reflection-padded conv is a
+    per-channel constant, which the next instance norm subtracts exactly
+    (measured: outputs for different domains equal to 2e-6)."""
     height, width, _ = input_shape
     if height % 4 or width % 4:
         raise ValueError(f"The ResNet generator halves the size twice: height and width must be multiples of 4, got {input_shape}.")
     if int(n_blocks) < 0:
         raise ValueError(f"n_blocks must be >= 0, got {n_blocks}.")
+    if num_domains and norm != "instance":
+        raise ValueError(f"A domain-conditioned generator uses conditional instance norm; got norm={norm!r}.")
     biased = norm == "none"
+    image = keras.Input(tuple(input_shape), name="image")
+    inputs = image
+    if num_domains:
+        domain = keras.Input((), dtype="int32", name="domain")
+        inputs = [image, domain]
+
+    def normalize(x):
+        if num_domains:
+            return ConditionalInstanceNormalization(num_domains)([x, domain])
+        return normalization(norm)(x)
 
     def conv_norm(x, width, kernel, strides=1, relu=True):
         if kernel > 1 and strides == 1:
             x = ReflectionPadding2D(kernel // 2)(x)
         x = layers.Conv2D(width, kernel, strides=strides, padding="valid" if strides == 1 else "same", use_bias=biased)(x)
-        x = normalization(norm)(x)
+        x = normalize(x)
         return layers.ReLU()(x) if relu else x
 
-    image = keras.Input(tuple(input_shape), name="image")
     x = conv_norm(image, filters, 7)
     x = conv_norm(x, 2 * filters, 3, strides=2)
     x = conv_norm(x, 4 * filters, 3, strides=2)
@@ -494,7 +513,56 @@ def resnet_generator(input_shape, output_channels, filters=64, n_blocks=9, norm=
         x = layers.Add()([x, residual])
     for width in (2 * filters, filters):
         x = layers.Conv2DTranspose(width, 3, strides=2, padding="same", use_bias=biased)(x)
-        x = layers.ReLU()(normalization(norm)(x))
+        x = layers.ReLU()(normalize(x))
     x = layers.Conv2D(output_channels, 7, padding="valid")(ReflectionPadding2D(3)(x))
     images = layers.Activation("tanh", dtype="float32", name="images")(x)
-    return keras.Model(image, images, name=name)
+    return keras.Model(inputs, images, name=name)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class ConditionalInstanceNormalization(keras.layers.Layer):
+    """Instance normalization with a learned scale and offset per domain
+    (Dumoulin et al. 2017's conditional instance norm for many styles in one
+    network): ``[features, domain ids]`` -> ``gamma[d] * norm(x) + beta[d]``.
+    Converts to TFLite (mean, rsqrt, GATHER)."""
+
+    def __init__(self, num_domains, epsilon=1e-5, **kwargs):
+        super().__init__(**kwargs)
+        self.num_domains, self.epsilon = int(num_domains), float(epsilon)
+
+    def build(self, input_shape):
+        channels = input_shape[0][-1]
+        self.gamma = self.add_weight(shape=(self.num_domains, channels), initializer="ones", name="gamma")
+        self.beta = self.add_weight(shape=(self.num_domains, channels), initializer="zeros", name="beta")
+
+    def call(self, inputs):
+        x, domain = inputs
+        mean, variance = ops.moments(x, axes=[1, 2], keepdims=True)
+        normalized = (x - mean) * ops.rsqrt(variance + self.epsilon)
+        domain = ops.cast(domain, "int32")
+        gamma = ops.take(self.gamma, domain, axis=0)[:, None, None, :]
+        beta = ops.take(self.beta, domain, axis=0)[:, None, None, :]
+        return normalized * ops.cast(gamma, x.dtype) + ops.cast(beta, x.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "num_domains": self.num_domains, "epsilon": self.epsilon}
+
+
+def stargan_discriminator(image_shape, num_domains, filters=64, n_layers=3, name="discriminator"):
+    """StarGAN's D: stride-2 4x4 convs with LeakyReLU 0.01 and no
+    normalization (the gradient penalty needs examples judged
+    independently), then two heads: a PatchGAN map of critic values (3x3
+    conv) and domain logits (a conv over the whole last feature map)."""
+    image = keras.Input(tuple(image_shape), name="image")
+    x = image
+    for i in range(n_layers):
+        x = layers.Conv2D(filters * 2**i, 4, strides=2, padding="same")(x)
+        x = layers.LeakyReLU(0.01)(x)
+    critic = layers.Conv2D(1, 3, padding="same", use_bias=False)(x)
+    critic = layers.Activation("linear", dtype="float32", name="logits")(critic)
+    domains = layers.Conv2D(num_domains, tuple(x.shape[1:3]), padding="valid", use_bias=False)(x)
+    domains = layers.Activation("linear", dtype="float32", name="domain_logits")(layers.Flatten()(domains))
+    return keras.Model(image, [critic, domains], name=name)
