@@ -505,3 +505,83 @@ def _folder(root, split, size, channels, with_labels):
         tf.data.Dataset.from_tensor_slices(np.asarray(labels, np.int32)) if with_labels else None
     )
     return images, labels_ds, len(paths), channels
+
+
+# === Multi-domain digits (StarGAN) ===
+
+DIGIT_STYLES = ("mnist_thick", "mnist_thin", "usps")
+
+
+def write_digit_styles(root, usps, *, seed=0):
+    """Writes the three-domain digit set of the ``stargan_digit_styles``
+    recipe, all real images at 28x28 greyscale::
+
+        <root>/{train,test}/{mnist_thick,mnist_thin,usps}/<digit>_<index>.png
+
+    ``usps``: the USPS digits (16x16, resized). ``mnist_thin`` and
+    ``mnist_thick``: within each MNIST digit class, the third of the images
+    with the least and the most ink (pixels brighter than mid-grey), so the
+    two differ in stroke weight, not in which digits they hold. Each MNIST
+    domain takes as many images of a split as USPS has (7,291 train, 2,007
+    test), drawn at random (``seed``) from its third. The file name starts
+    with the digit (``digit_of``), the folder is the domain, so
+    ``load(root, with_labels=True)`` yields domain ids in ``DIGIT_STYLES``
+    order. Written to a temporary folder and renamed: an existing ``root``
+    is never touched. Returns ``root``.
+    """
+    from PIL import Image
+
+    root = os.fspath(root)
+    if os.path.exists(root):
+        raise DataError(f"{root!r} exists; write_digit_styles never writes into an existing folder.")
+    parent = os.path.dirname(os.path.abspath(root))
+    os.makedirs(parent, exist_ok=True)
+    import shutil
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix=".digit-styles-", dir=parent)
+    rng = np.random.default_rng(seed)
+    try:
+        for split in ("train", "test"):
+            usps_images, usps_labels = arrays(usps, split=split, image_size=28, channels=1, with_labels=True)
+            mnist_images, mnist_labels = arrays("mnist", split=split, channels=1, with_labels=True)
+            thin, thick = ink_thirds(mnist_images, mnist_labels)
+            domains = {"usps": (usps_images, usps_labels)}
+            for name, picked in (("mnist_thin", thin), ("mnist_thick", thick)):
+                chosen = rng.permutation(picked)[: len(usps_images)]
+                domains[name] = (mnist_images[chosen], mnist_labels[chosen])
+            for name, (images, labels) in domains.items():
+                folder = os.path.join(tmp, split, name)
+                os.makedirs(folder)
+                pixels = np.clip(np.round((images[..., 0] + 1.0) * 127.5), 0, 255).astype(np.uint8)
+                for index, (image, digit) in enumerate(zip(pixels, labels)):
+                    Image.fromarray(image, "L").save(os.path.join(folder, f"{digit}_{index:05d}.png"))
+        os.chmod(tmp, 0o755)
+        os.rename(tmp, root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return root
+
+
+def ink_thirds(images, labels):
+    """Indices of the least-inked and the most-inked third of each class
+    (ink: pixels brighter than mid-grey, images in [-1, 1])."""
+    ink = (np.asarray(images) > 0).sum(axis=tuple(range(1, np.ndim(images))))
+    thin, thick = [], []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        ranked = members[np.argsort(ink[members], kind="stable")]
+        third = len(ranked) // 3
+        thin.append(ranked[:third])
+        thick.append(ranked[len(ranked) - third:])
+    return np.concatenate(thin), np.concatenate(thick)
+
+
+def digit_of(path):
+    """The digit class of a ``write_digit_styles`` file (its name's prefix)."""
+    name = os.path.basename(os.fspath(path))
+    head = name.split("_", 1)[0]
+    if not head.isdigit():
+        raise DataError(f"{path!r} is not a digit-styles file (<digit>_<index>.png).")
+    return int(head)

@@ -44,6 +44,9 @@ DATASETS = {
     "fashion_mnist": {"source": "fashion_mnist", "min_accuracy": 0.90, "epochs": 5},
     # A folder dataset: <root>/{train,test}/<digit>/*.png (16x16, resized to 28).
     "usps": {"source": None, "min_accuracy": 0.95, "epochs": 20},
+    # Domains, not digits: mnist_thick / mnist_thin / usps (zoo.data.write_digit_styles),
+    # the judge of StarGAN's translations.
+    "digit_styles": {"source": None, "min_accuracy": 0.90, "epochs": 5},
 }
 
 
@@ -118,7 +121,8 @@ def train(name, *, source=None, epochs=None, limit=None, seed=0, output=None, ve
     and a rename. Refuses to overwrite an existing file.
 
     Args:
-        name: ``"mnist"``, ``"fashion_mnist"`` or ``"usps"``.
+        name: a key of ``DATASETS`` (``"mnist"``, ``"fashion_mnist"``,
+            ``"usps"``, ``"digit_styles"``).
         source: the data folder, for folder datasets.
         epochs: default from ``DATASETS``.
         limit: train on a random subset of this many images (tests).
@@ -261,7 +265,7 @@ def main(argv=None):
 
     parser = argparse.ArgumentParser(description="Train and cache a domain classifier.")
     parser.add_argument("name", choices=sorted(DATASETS))
-    parser.add_argument("--source", help="data folder, for folder datasets (usps)")
+    parser.add_argument("--source", help="data folder, for folder datasets (usps, digit_styles)")
     parser.add_argument("--output", help="path without extension (default: the cache)")
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--seed", type=int, default=0)
