@@ -48,36 +48,47 @@ def load_model(path, recipe_name):
 
 
 def measure(model, repeats, threads, label=""):
+    """Rows for every serving endpoint (one; a CycleGAN's two directions)."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        written = export.saved_model(model, tmp, "model")
+        folders = [written] if isinstance(written, str) else written
+        for (suffix, (serve, _)), folder in zip(model.serving_endpoints().items(), folders):
+            direction = suffix.lstrip("_") or None
+            for row in measure_endpoint(model, suffix, serve, folder, direction, repeats, threads, tmp):
+                rows.append(dict(row, benchmark="serving_latency", recipe=label, **({"direction": direction} if direction else {})))
+    return rows
+
+
+def measure_endpoint(model, suffix, serve, folder, direction, repeats, threads, tmp):
     from ai_edge_litert.interpreter import Interpreter
 
-    # Serving inputs by batch (latent + labels / text for conditional models).
-    inputs = {b: {k: tf.constant(v) for k, v in model.serving_example(b, seed=0).items()} for b in BATCHES}
-    expected = model.serve(inputs[64])["images"].numpy()
+    # Serving inputs by batch (latent + labels / text, or images).
+    inputs = {b: {k: tf.constant(v) for k, v in model.endpoint_example(suffix, b, seed=0).items()} for b in BATCHES}
+    expected = serve(inputs[64])["images"].numpy()
     rows = []
-    predict = tf.function(lambda feeds: model.serve(feeds)["images"])
+    predict = tf.function(lambda feeds: serve(feeds)["images"])
     for b in BATCHES:
         rows.append({"format": "keras (tf.function)", "batch": b, "ms": median_ms(lambda: predict(inputs[b]), repeats)})
-    with tempfile.TemporaryDirectory() as tmp:
-        version = export.saved_model(model, tmp, "model")
-        serving = tf.saved_model.load(version).signatures[export.SIGNATURE]
+    serving = tf.saved_model.load(folder).signatures[export.SIGNATURE]
+    for b in BATCHES:
+        rows.append({"format": "SavedModel", "batch": b, "ms": median_ms(lambda: serving(**inputs[b]), repeats)})
+    # TFLite takes the model's tflite_inputs (token ids instead of text).
+    lite = {b: model.tflite_inputs({k: v.numpy() for k, v in inputs[b].items()}) for b in BATCHES}
+    for quantize in (None, "float16", "dynamic"):
+        path = export.tflite(model, os.path.join(tmp, f"{quantize}{suffix}.tflite"), quantize=quantize, direction=direction)
+        error = float(np.abs(export.tflite_runner(path)(**lite[64])["images"] - expected).max())
+        runner = Interpreter(model_path=path, num_threads=threads).get_signature_runner(export.SIGNATURE)
         for b in BATCHES:
-            rows.append({"format": "SavedModel", "batch": b, "ms": median_ms(lambda: serving(**inputs[b]), repeats)})
-        # TFLite takes the model's tflite_inputs (token ids instead of text).
-        lite = {b: model.tflite_inputs({k: v.numpy() for k, v in inputs[b].items()}) for b in BATCHES}
-        for quantize in (None, "float16", "dynamic"):
-            path = export.tflite(model, os.path.join(tmp, f"{quantize}.tflite"), quantize=quantize)
-            error = float(np.abs(export.tflite_runner(path)(**lite[64])["images"] - expected).max())
-            runner = Interpreter(model_path=path, num_threads=threads).get_signature_runner(export.SIGNATURE)
-            for b in BATCHES:
-                feeds = {k: np.asarray(v) for k, v in lite[b].items()}
-                rows.append({
-                    "format": f"TFLite {quantize or 'float32'}",
-                    "batch": b,
-                    "ms": median_ms(lambda: runner(**feeds), repeats),
-                    "size_mb": os.path.getsize(path) / 1e6,
-                    "max_abs_error": error,
-                })
-    return [dict(r, benchmark="serving_latency", recipe=label) for r in rows]
+            feeds = {k: np.asarray(v) for k, v in lite[b].items()}
+            rows.append({
+                "format": f"TFLite {quantize or 'float32'}",
+                "batch": b,
+                "ms": median_ms(lambda: runner(**feeds), repeats),
+                "size_mb": os.path.getsize(path) / 1e6,
+                "max_abs_error": error,
+            })
+    return rows
 
 
 def main():
@@ -88,11 +99,11 @@ def main():
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="TFLite interpreter threads")
     args = parser.parse_args()
     rows = measure(load_model(args.model, args.recipe), args.repeats, args.threads, args.model or args.recipe)
-    print(f"{'format':<22} {'batch':>5} {'ms/call':>9} {'size MB':>8} {'max abs err':>12}")
+    print(f"{'direction':<9} {'format':<22} {'batch':>5} {'ms/call':>9} {'size MB':>8} {'max abs err':>12}")
     for r in rows:
         size = f"{r['size_mb']:.2f}" if "size_mb" in r else ""
         error = f"{r['max_abs_error']:.1e}" if "max_abs_error" in r else ""
-        print(f"{r['format']:<22} {r['batch']:>5} {r['ms']:>9.3f} {size:>8} {error:>12}")
+        print(f"{r.get('direction') or '':<9} {r['format']:<22} {r['batch']:>5} {r['ms']:>9.3f} {size:>8} {error:>12}")
     for r in rows:
         print(json.dumps(r))
 

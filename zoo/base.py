@@ -385,6 +385,8 @@ class AdversarialModel(keras.Model):
     #: ids in ``[0, num_classes)``, the model has ``num_classes``). Models with
     #: another condition (e.g. text) override the methods of this section.
     CONDITION = None
+    #: True for image-to-image models (``generate(image=...)``, ``preview_columns``).
+    IMAGE_TO_IMAGE = False
 
     def condition_signature(self):
         """Specs of the serving inputs besides ``latent``."""

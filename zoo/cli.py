@@ -132,13 +132,16 @@ def _cmd_export(args):
     written = export.saved_model(
         model, args.base_dir, args.name, version=args.version, recipe=recipe, metrics=metrics
     )
-    for folder in [written] if isinstance(written, str) else written:
+    folders = [written] if isinstance(written, str) else written
+    for folder in folders:
         print(f"SavedModel: {folder}")
-    for quant in args.tflite or []:
-        q = None if quant == "float32" else quant
-        folder = written if isinstance(written, str) else written[0]
-        tfl = export.tflite(model, os.path.join(folder, f"model_{quant}.tflite"), quantize=q)
-        print(f"TFLite ({quant}): {tfl} ({os.path.getsize(tfl) / 1e6:.2f} MB)")
+    # One TFLite file per direction (CycleGAN's a2b and b2a), beside its SavedModel.
+    for suffix, folder in zip(model.serving_endpoints(), folders):
+        for quant in args.tflite or []:
+            q = None if quant == "float32" else quant
+            tfl = export.tflite(model, os.path.join(folder, f"model_{quant}.tflite"), quantize=q,
+                                direction=suffix.lstrip("_") or None)
+            print(f"TFLite ({quant}): {tfl} ({os.path.getsize(tfl) / 1e6:.2f} MB)")
 
 
 def _cmd_evaluate(args):

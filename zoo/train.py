@@ -113,15 +113,15 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
             os.path.join(workdir, "samples"), n=samples, every=train_cfg.get("sample_every", 1),
             log_dir=log_dir,
             # Translation models: the first batch's first pairs, every epoch.
-            pairs=next(iter(dataset.take(1))) if model.CONDITION in ("image", "unpaired") else None,
+            pairs=next(iter(dataset.take(1))) if model.IMAGE_TO_IMAGE else None,
         ),
         keras.callbacks.TensorBoard(log_dir=log_dir),
         throughput,
     ]
-    if train_cfg.get("eval_every") and model.CONDITION in ("image", "unpaired"):
+    if train_cfg.get("eval_every") and model.IMAGE_TO_IMAGE:
         raise ValueError(
             f"train.eval_every measures generated samples against a dataset; {recipe['model']} "
-            "translates images: evaluate it with benchmarks/pix2pix_ablation.py or benchmarks/cyclegan_digits.py."
+            "translates images: evaluate it with benchmarks/pix2pix_ablation.py, cyclegan_digits.py or stargan_digits.py."
         )
     if train_cfg.get("eval_every"):
         # Before TensorBoard, so the epoch's fid/kid reach its logs.

@@ -66,6 +66,7 @@ class CycleGAN(AdversarialModel):
     """
 
     CONDITION = "unpaired"
+    IMAGE_TO_IMAGE = True
     GENERATORS = ("generator", "generator_ba")
     DISCRIMINATORS = ("discriminator", "discriminator_a")
     LOSS_NAMES = ("d_loss_a", "d_loss_b", "g_loss", "g_adversarial", "cycle", "identity")

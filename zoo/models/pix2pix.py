@@ -50,6 +50,7 @@ class Pix2Pix(AdversarialModel):
     """
 
     CONDITION = "image"
+    IMAGE_TO_IMAGE = True
     LOSS_NAMES = ("d_loss", "g_loss", "g_adversarial", "g_l1")
 
     def __init__(

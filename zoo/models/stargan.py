@@ -61,6 +61,7 @@ class StarGAN(AdversarialModel):
     """
 
     CONDITION = "domain"
+    IMAGE_TO_IMAGE = True
     DEFAULT_G_OPTIMIZER = ("Adam", {"learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.999})
     DEFAULT_D_OPTIMIZER = ("Adam", {"learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.999})
     LOSS_NAMES = (
@@ -219,6 +220,12 @@ class StarGAN(AdversarialModel):
             for i in range(0, len(feed["image"]), batch_size)
         ]
         return np.concatenate(chunks, axis=0)
+
+    def preview_columns(self, batch):
+        """Columns of the training sample grid for a batch ``(images,
+        domains)``: the input, then its translation to each domain (8 rows)."""
+        images = np.asarray(batch[0])[:8]
+        return [images] + [self.generate(image=images, domain=d) for d in range(self.num_domains)]
 
     def condition_signature(self):
         return {
