@@ -180,3 +180,45 @@ def test_cyclegan_digits_smoke(tmp_path):
 
     grid = np.asarray(Image.open(tmp_path / "docs" / "cyclegan_mnist_usps.png"))
     assert grid.shape == (10 * 28 * 2, 6 * 28 * 2)
+
+
+def test_stargan_digits_smoke(tmp_path):
+    """The README's StarGAN table script on a tiny untrained model and a
+    small folder in the digit-styles layout (real USPS digits in each domain)."""
+    import shutil
+
+    from helpers import USPS, build
+
+    from zoo.models.stargan import StarGAN
+
+    if not os.path.isdir(USPS):
+        import pytest
+
+        pytest.skip("the USPS folder (../shared/datasets/usps) is not here")
+    names = ["mnist_thick", "mnist_thin", "usps"]
+    for i, domain in enumerate(names):
+        folder = tmp_path / "styles" / "test" / domain
+        folder.mkdir(parents=True)
+        for digit in range(10):
+            sources = sorted(os.listdir(os.path.join(USPS, "test", str(digit))))
+            for k in range(2):
+                shutil.copy(os.path.join(USPS, "test", str(digit), sources[3 * k + i]), folder / f"{digit}_{k}.png")
+    model = build(StarGAN, dict(image_shape=(28, 28, 1), num_domains=3, domain_names=names, filters=4, n_blocks=1,
+                                d_filters=4))
+    model.save(tmp_path / "sg.keras")
+    run = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "benchmarks", "stargan_digits.py"), "--model", str(tmp_path / "sg.keras"),
+         "--data", str(tmp_path / "styles"), "--docs", str(tmp_path / "docs"), "--output", str(tmp_path / "s.json")],
+        capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads((tmp_path / "s.json").read_text())
+    assert set(report["pairs"]) == {f"{s}->{t}" for s in names for t in names if s != t}
+    for pair in report["pairs"].values():
+        assert pair["n"] == 20 and 0 <= pair["domain_accuracy"] <= 1 and pair["round_trip_l1"] > 0
+    # Real USPS digits, untranslated, read by the USPS digit classifier.
+    assert report["pairs"]["mnist_thick->usps"]["untranslated_content_accuracy"] > 0.8
+    from PIL import Image
+
+    grid = np.asarray(Image.open(tmp_path / "docs" / "stargan_digit_styles.png"))
+    assert grid.shape == (3 * 10 * 28 * 2, 4 * 28 * 2)

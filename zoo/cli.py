@@ -74,15 +74,22 @@ def _cmd_translate(args):
         import zoo  # noqa: F401
 
         model = keras.saving.load_model(path)
+        if not model.IMAGE_TO_IMAGE:
+            raise ValueError(f"{path} is a {model.registry_name} model; `translate` needs an image-to-image model.")
+        if args.direction and model.CONDITION != "unpaired":
+            raise ValueError(f"--direction is for two-direction models (cyclegan); {path} is a {model.registry_name}.")
+        if (args.domain is not None) != (model.CONDITION == "domain"):
+            raise ValueError(f"--domain (the target domain) is for and required by multi-domain models (stargan); "
+                             f"{path} is a {model.registry_name}.")
         if model.CONDITION == "unpaired":  # CycleGAN: either direction
             direction = args.direction or "a2b"
             translate = lambda x: model.generate(image=x, direction=direction)  # noqa: E731
             shape = model.shape_a if direction == "a2b" else model.shape_b
-        elif model.CONDITION == "image" and not args.direction:
-            translate, shape = (lambda x: model.generate(image=x)), model.source_shape
+        elif model.CONDITION == "domain":  # StarGAN: an id or a domain name
+            domain = int(args.domain) if args.domain.isdigit() else args.domain
+            translate, shape = (lambda x: model.generate(image=x, domain=domain)), model.image_shape
         else:
-            wanted = "a two-direction model (cyclegan) for --direction" if args.direction else "an image-to-image model"
-            raise ValueError(f"{path} is a {model.registry_name} model; `translate` needs {wanted}.")
+            translate, shape = (lambda x: model.generate(image=x)), model.source_shape
     else:
         from zoo import export
 
@@ -90,7 +97,13 @@ def _cmd_translate(args):
             raise ValueError(
                 "An exported model serves one direction: pass its folder (e.g. <base>/<name>_b2a) without --direction."
             )
-        translate, shape = export.translator(path)
+        to_target, shape = export.translator(path)
+        domain = None
+        if args.domain is not None:
+            if not args.domain.isdigit():
+                raise ValueError(f"An export takes domain ids (see its metadata.json for the names), got {args.domain!r}.")
+            domain = int(args.domain)
+        translate = lambda x: to_target(x, domain)  # noqa: E731
     files = []
     for item in args.inputs:
         files += data.list_images(item)[0] if os.path.isdir(item) else [item]
@@ -193,11 +206,12 @@ def main(argv=None):
     s.add_argument("--text", help='caption for text-conditional models, e.g. "an ankle boot"')
     s.set_defaults(func=_cmd_sample)
 
-    r = sub.add_parser("translate", help="run an image-to-image model (pix2pix, cyclegan) on image files")
+    r = sub.add_parser("translate", help="run an image-to-image model (pix2pix, cyclegan, stargan) on image files")
     r.add_argument("model", help=".keras file, training workdir, or exported model folder")
     r.add_argument("inputs", nargs="+", help="image files or folders (resized to the model's input size)")
     r.add_argument("-o", "--output", default="translated.png")
     r.add_argument("--direction", choices=["a2b", "b2a"], help="cyclegan .keras files: which way (default a2b)")
+    r.add_argument("--domain", help="stargan: the target domain (an id, or a name for .keras files)")
     r.add_argument("--scale", type=int, default=2, help="pixel upscaling of the PNG")
     r.set_defaults(func=_cmd_translate)
 

@@ -210,31 +210,55 @@ def sampler(path):
             if value.shape != (n,):
                 raise ValueError(f"{key} must be one value or {n} values, got shape {value.shape}.")
             feeds[key] = tf.constant(value.astype(str) if key == "text" else value, dtype=inputs[key].dtype)
-        try:
-            return fn(**feeds)["images"].numpy()
-        except tf.errors.InvalidArgumentError as e:  # the export's own input checks
-            import re
-
-            found = re.search(r"assertion failed: \[([^\]]*)\]", e.message)
-            reason = found.group(1) if found else e.message.strip().splitlines()[-1][:300]
-            raise ValueError(f"{path} rejected the input: {reason}") from None
+        return _run(fn, feeds, path)
 
     return generate
 
 
 def translator(path):
     """Returns ``(translate, source_shape)`` for an exported image-to-image
-    SavedModel (input ``image``): ``translate(images) -> float32 images``."""
+    SavedModel (input ``image``, plus ``domain`` for StarGAN):
+    ``translate(images, domain=None) -> float32 images``; ``domain`` is one
+    int32 id or one per image."""
     path = latest_version(path)
     fn = tf.saved_model.load(path).signatures[SIGNATURE]
     inputs = fn.structured_input_signature[1]
-    if set(inputs) != {"image"}:
-        raise ValueError(f"{path} takes {sorted(inputs)}; `translate` drives image-to-image models (input 'image').")
+    if set(inputs) not in ({"image"}, {"image", "domain"}):
+        raise ValueError(
+            f"{path} takes {sorted(inputs)}; `translate` drives image-to-image models (input 'image', "
+            "and 'domain' for multi-domain ones)."
+        )
+    takes_domain = "domain" in inputs
 
-    def translate(images):
-        return fn(image=tf.constant(np.asarray(images, np.float32)))["images"].numpy()
+    def translate(images, domain=None):
+        images = np.asarray(images, np.float32)
+        feeds = {"image": tf.constant(images)}
+        if takes_domain != (domain is not None):
+            raise ValueError(
+                f"{path} translates to a target domain: give domain= (--domain)." if takes_domain
+                else f"{path} has no target domain; drop domain= (--domain)."
+            )
+        if takes_domain:
+            domain = np.asarray(domain)
+            if domain.dtype.kind not in "iu":
+                raise TypeError(f"domain must be integer ids for an export (names live in its metadata.json), got {domain!r:.60}.")
+            feeds["domain"] = tf.constant(np.broadcast_to(domain, (len(images),)).astype(np.int32))
+        return _run(fn, feeds, path)
 
     return translate, tuple(inputs["image"].shape[1:])
+
+
+def _run(fn, feeds, path):
+    """The signature's ``images``; the export's own input checks (graph
+    assertions) come back as a ValueError with their message."""
+    try:
+        return fn(**feeds)["images"].numpy()
+    except tf.errors.InvalidArgumentError as e:
+        import re
+
+        found = re.search(r"assertion failed: \[([^\]]*)\]", e.message)
+        reason = found.group(1) if found else e.message.strip().splitlines()[-1][:300]
+        raise ValueError(f"{path} rejected the input: {reason}") from None
 
 
 # === TFLite ===

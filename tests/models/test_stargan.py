@@ -89,3 +89,33 @@ def test_bad_inputs_are_clear_errors():
         StarGAN(num_domains=3, domain_names=["a"])
     with pytest.raises(ValueError, match="with_labels=True"):
         fit_once(model, default_batch(model)[0], steps=1)
+
+
+def test_cli_translates_to_a_domain_from_keras_file_and_export(tmp_path, capsys):
+    from PIL import Image
+
+    from zoo import cli, export
+
+    model = build(StarGAN, dict(TINY, domain_names=["a", "b", "c"]))
+    fit_once(model, default_batch(model), steps=1)
+    model.save(tmp_path / "m.keras")
+    export.saved_model(model, str(tmp_path / "serving"), "sg")
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        Image.fromarray(rng.integers(0, 255, (16, 16), dtype=np.uint8)).save(folder / f"{i}.png")
+    grids = []
+    for where, domain in ((tmp_path / "m.keras", "c"), (tmp_path / "m.keras", "2"), (tmp_path / "serving" / "sg", "2")):
+        assert cli.main(["translate", str(where), str(folder), "-o", str(tmp_path / "t.png"), "--scale", "1",
+                         "--domain", domain]) == 0
+        grids.append(np.asarray(Image.open(tmp_path / "t.png")))
+    np.testing.assert_array_equal(grids[0], grids[1])
+    np.testing.assert_array_equal(grids[0], grids[2])
+    inputs = np.stack([np.asarray(Image.open(folder / f"{i}.png"), np.float32)[..., None] / 127.5 - 1 for i in range(2)])
+    expected = np.round((model.generate(image=inputs, domain=2) + 1) * 127.5)[..., 0]
+    assert np.abs(grids[0][:, 16:].reshape(2, 16, 16).astype(int) - expected).max() <= 1
+    assert cli.main(["translate", str(tmp_path / "m.keras"), str(folder)]) == 2
+    assert "--domain" in capsys.readouterr().err
+    assert cli.main(["translate", str(tmp_path / "serving" / "sg"), str(folder), "--domain", "7"]) == 2
+    assert "domain must be domain ids in [0, 3)" in capsys.readouterr().err
