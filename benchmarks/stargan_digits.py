@@ -14,9 +14,9 @@ source's test images translated to the target:
 * the same two on the *untranslated* inputs (what doing nothing scores) and
   the round-trip error mean |G(G(x, target), source) - x| (pixels in [-1, 1]).
 
-Writes ``benchmarks/results/stargan_digits.json`` and a PNG (rows: one test
-digit per class and domain; columns: input, then the translation to each
-domain) in ``docs/``.
+Writes ``benchmarks/results/stargan_digits.json`` and a PNG in ``docs/``
+(rows: digits 0-9; per source domain a block of columns: the input, then
+its translation to each domain).
 
     python benchmarks/stargan_digits.py --data data/digit_styles
 """
@@ -64,7 +64,7 @@ def main(argv=None):
                                       with_labels=True)
     digits = np.array([zoo_data.digit_of(p) for p in paths])
     style = classifiers.load("digit_styles")
-    pairs, rows = {}, []
+    pairs, columns = {}, []
     for s, source in enumerate(names):
         members = np.flatnonzero(domains == s)
         # Files are sorted by digit: a random subset keeps every class.
@@ -86,7 +86,7 @@ def main(argv=None):
                 "untranslated_content_accuracy": conditional.accuracy(content, x, y)["accuracy"],
                 "round_trip_l1": float(np.abs(back - x).mean()),
             }
-        rows.append(zoo_images.side_by_side(*row))
+        columns += row
     mean = {k: float(np.mean([p[k] for p in pairs.values()])) for k in next(iter(pairs.values())) if k != "n"}
     report = {
         "model": path,
@@ -97,8 +97,8 @@ def main(argv=None):
         "mean": mean,
     }
     write_json(args.output, report)
-    grid = zoo_images.save_grid(np.concatenate(rows), os.path.join(args.docs, "stargan_digit_styles.png"),
-                                columns=1 + len(names), scale=2)
+    grid = zoo_images.save_grid(zoo_images.side_by_side(*columns), os.path.join(args.docs, "stargan_digit_styles.png"),
+                                columns=len(columns), scale=2)
     for name, p in pairs.items():
         print(f"{name:<26} domain {p['domain_accuracy']:.1%} (untranslated {p['untranslated_domain_accuracy']:.1%})  "
               f"digit {p['content_accuracy']:.1%} (untranslated {p['untranslated_content_accuracy']:.1%})  "

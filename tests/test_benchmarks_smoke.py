@@ -221,4 +221,4 @@ def test_stargan_digits_smoke(tmp_path):
     from PIL import Image
 
     grid = np.asarray(Image.open(tmp_path / "docs" / "stargan_digit_styles.png"))
-    assert grid.shape == (3 * 10 * 28 * 2, 4 * 28 * 2)
+    assert grid.shape == (10 * 28 * 2, 3 * 4 * 28 * 2)

@@ -46,7 +46,8 @@ class SampleGrid(keras.callbacks.Callback):
 
     For translation models give ``pairs``, a training batch (numpy): each
     row then shows the model's ``preview_columns`` for one example (pix2pix:
-    input | output | target; CycleGAN: a | G(a) | F(G(a)) | b | F(b) | G(F(b)))."""
+    input | output | target; CycleGAN: a | G(a) | F(G(a)) | b | F(b) | G(F(b));
+    StarGAN: input | its translation to each domain)."""
 
     def __init__(self, directory, n=64, seed=1234, every=1, log_dir=None, pairs=None):
         super().__init__()
