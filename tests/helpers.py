@@ -308,16 +308,18 @@ TFLITE_TOLERANCE = {None: 1e-4, "float16": 2e-2, "dynamic": 0.25}
 
 
 def check_tflite(model, tmp_path, quantizations=(None, "dynamic", "float16")):
-    """Every TFLite variant of every endpoint (direction) runs under LiteRT
-    and matches the Keras model. Returns ``{(direction, quantize): max abs error}``."""
+    """Every TFLite variant of the first endpoint, and float32 of the others
+    (a CycleGAN's second direction: the quantizations take the same converter
+    path), runs under LiteRT and matches the Keras model. Returns
+    ``{(direction, quantize): max abs error}``."""
     serving = model.serving_endpoints()
     errors = {}
-    for suffix in model.tflite_endpoints():
+    for i, suffix in enumerate(model.tflite_endpoints()):
         direction = suffix.lstrip("_") or None
         inputs = model.endpoint_example(suffix, 3, seed=7)
         serve, _ = serving[suffix]
         expected = serve({k: tf.constant(v) for k, v in inputs.items()})["images"].numpy()
-        for quantize in quantizations:
+        for quantize in quantizations if i == 0 else (None,):
             path = export.tflite(model, os.path.join(tmp_path, f"g{suffix}_{quantize}.tflite"),
                                  quantize=quantize, direction=direction)
             got = export.tflite_runner(path)(**model.tflite_inputs(inputs))["images"]

@@ -195,7 +195,10 @@ def test_stargan_digits_smoke(tmp_path):
         import pytest
 
         pytest.skip("the USPS folder (../shared/datasets/usps) is not here")
-    names = ["mnist_thick", "mnist_thin", "usps"]
+    from zoo import data
+
+    names = list(data.DIGIT_STYLES)  # the sub-folders of zoo.data.write_digit_styles, sorted
+    assert names == sorted(names)
     for i, domain in enumerate(names):
         folder = tmp_path / "styles" / "test" / domain
         folder.mkdir(parents=True)

@@ -531,6 +531,18 @@ def check_labels(labels, n, num_classes):
     return array.astype("int32")
 
 
+def check_images(image, shape, where=""):
+    """``image`` as float32 ``[n, *shape]`` (a single image gets a batch
+    axis), or a ValueError that says which shape was expected (``where``:
+    e.g. " (domain B)") and which was found."""
+    image = np.asarray(image, dtype="float32")
+    if image.ndim == len(shape):
+        image = image[None]
+    if image.shape[1:] != tuple(shape):
+        raise ValueError(f"image must have shape [n, {', '.join(map(str, shape))}]{where}, got {image.shape}.")
+    return image
+
+
 def images_outputs(images):
     """The export's outputs: ``images`` in [-1, 1] and ``images_uint8``."""
     images = tf.clip_by_value(images, -1.0, 1.0)

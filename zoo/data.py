@@ -512,7 +512,7 @@ def _folder(root, split, size, channels, with_labels):
 DIGIT_STYLES = ("mnist_thick", "mnist_thin", "usps")
 
 
-def write_digit_styles(root, usps, *, seed=0):
+def write_digit_styles(root, usps, *, seed=0, splits=("train", "test")):
     """Writes the three-domain digit set of the ``stargan_digit_styles``
     recipe, all real images at 28x28 greyscale::
 
@@ -526,8 +526,9 @@ def write_digit_styles(root, usps, *, seed=0):
     test), drawn at random (``seed``) from its third. The file name starts
     with the digit (``digit_of``), the folder is the domain, so
     ``load(root, with_labels=True)`` yields domain ids in ``DIGIT_STYLES``
-    order. Written to a temporary folder and renamed: an existing ``root``
-    is never touched. Returns ``root``.
+    order. ``splits``: which splits to write (the images drawn do not
+    depend on it). Written to a temporary folder and renamed: an existing
+    ``root`` is never touched. Returns ``root``.
     """
     from PIL import Image
 
@@ -550,6 +551,8 @@ def write_digit_styles(root, usps, *, seed=0):
             for name, picked in (("mnist_thin", thin), ("mnist_thick", thick)):
                 chosen = rng.permutation(picked)[: len(usps_images)]
                 domains[name] = (mnist_images[chosen], mnist_labels[chosen])
+            if split not in splits:
+                continue
             for name, (images, labels) in domains.items():
                 folder = os.path.join(tmp, split, name)
                 os.makedirs(folder)

@@ -17,9 +17,9 @@ def test_config_round_trip():
     check_config_round_trip(CycleGAN, dict(TINY, cycle_weight=5.0, identity_weight=0.0, norm="batch"))
 
 
-@pytest.mark.parametrize("kwargs", [TINY, dict(TINY, pool_size=0, identity_weight=0.0)], ids=["pool", "no_pool"])
-def test_fit(kwargs):
-    check_fit(CycleGAN, kwargs)
+def test_fit():
+    # pool_size=0 is trained by test_logged_terms_are_the_papers_losses.
+    check_fit(CycleGAN, TINY)
 
 
 def test_keras_save_load(tmp_path):
@@ -41,7 +41,7 @@ def test_export_and_tflite(tmp_path):
     # Two SavedModels (model_a2b, model_b2a) and a TFLite file per direction;
     # instance norm and reflection padding through the converter.
     errors = check_export_and_tflite(CycleGAN, dict(TINY, shape_b=(16, 16, 3), identity_weight=0.0), tmp_path, steps=3)
-    assert {direction for direction, _ in errors} == {"a2b", "b2a"}
+    assert set(errors) == {("a2b", None), ("a2b", "dynamic"), ("a2b", "float16"), ("b2a", None)}
 
 
 def test_logged_terms_are_the_papers_losses():

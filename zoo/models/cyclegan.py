@@ -5,7 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import layers
-from zoo.base import AdversarialModel, images_outputs
+from zoo.base import AdversarialModel, check_images, images_outputs
 from zoo.registry import register
 
 DIRECTIONS = ("a2b", "b2a")
@@ -265,16 +265,7 @@ class CycleGAN(AdversarialModel):
         _, shape = self._direction(direction)
         if image is None:
             raise ValueError(f"cyclegan needs image=: input images [n, {', '.join(map(str, shape))}] in [-1, 1].")
-        image = np.asarray(image, dtype="float32")
-        if image.ndim == 3:
-            image = image[None]
-        if image.shape[1:] != shape:
-            domain = direction[0].upper()
-            raise ValueError(
-                f"image must have shape [n, {', '.join(map(str, shape))}] (domain {domain}, direction "
-                f"{direction!r}), got {image.shape}."
-            )
-        return image
+        return check_images(image, shape, f" (domain {direction[0].upper()}, direction {direction!r})")
 
     def check_condition(self, n, condition):
         condition = dict(condition)

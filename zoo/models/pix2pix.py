@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import layers
-from zoo.base import AdversarialModel, images_outputs
+from zoo.base import AdversarialModel, check_images, images_outputs
 from zoo.registry import register
 
 
@@ -159,12 +159,7 @@ class Pix2Pix(AdversarialModel):
             raise TypeError(f"pix2pix takes image=; got unexpected {sorted(condition)}.")
         if image is None:
             raise ValueError(f"pix2pix needs image=: input images [n, {', '.join(map(str, self.source_shape))}] in [-1, 1].")
-        image = np.asarray(image, dtype="float32")
-        if image.ndim == 3:
-            image = image[None]
-        if image.shape[1:] != self.source_shape:
-            raise ValueError(f"image must have shape [n, {', '.join(map(str, self.source_shape))}], got {image.shape}.")
-        return {"image": image}
+        return {"image": check_images(image, self.source_shape)}
 
     def generate(self, n=None, *, latent=None, seed=0, batch_size=64, image=None):
         """Translates ``image`` (float32 [n, H, W, C] in [-1, 1]; dropout off).

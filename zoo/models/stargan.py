@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from zoo import layers
 from zoo import losses as zoo_losses
-from zoo.base import AdversarialModel, check_labels, images_outputs
+from zoo.base import AdversarialModel, check_images, check_labels, images_outputs
 from zoo.registry import register
 
 
@@ -202,11 +202,7 @@ class StarGAN(AdversarialModel):
         shape = ", ".join(map(str, self.image_shape))
         if image is None or domain is None:
             raise ValueError(f"stargan needs image= (images [n, {shape}] in [-1, 1]) and domain= (target domain ids or names).")
-        image = np.asarray(image, dtype="float32")
-        if image.ndim == 3:
-            image = image[None]
-        if image.shape[1:] != self.image_shape:
-            raise ValueError(f"image must have shape [n, {shape}], got {image.shape}.")
+        image = check_images(image, self.image_shape)
         return {"image": image, "domain": self.domain_ids(domain, len(image))}
 
     def generate(self, n=None, *, latent=None, seed=0, batch_size=64, image=None, domain=None):
