@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 
 from helpers import check_keras_save_load, check_replica_equivalence
-from zoo import layers
+from zoo import layers, precision
 from zoo.models.dcgan import DCGAN
 
 TINY = dict(image_shape=(28, 28, 1), latent_dim=8, g_filters=4, d_filters=4)
@@ -104,3 +104,14 @@ def test_replica_check_fails_for_per_replica_batch_norm():
 def test_save_load_check_fails_without_seed_state(tmp_path):
     with pytest.raises(AssertionError, match="after one more step"):
         check_keras_save_load(NoSeedInSavedFile, TINY, tmp_path)
+
+
+@pytest.mark.parametrize("broken", [PerReplicaMean, SameLatentsOnEveryReplica, PerReplicaBatchNorm])
+def test_bfloat16_replica_check_fails_for_each_mistake(broken):
+    """The looser bfloat16 form of the check (difference vs the step's update)
+    still catches every distribution mistake above."""
+    with precision.policy("mixed_bfloat16"):
+        with pytest.raises(AssertionError, match="1 vs 2 replicas|on 2"):
+            check_replica_equivalence(
+                broken, TINY, compile_kwargs={"g_optimizer": "sgd", "d_optimizer": "sgd"}, update_rtol=0.01
+            )

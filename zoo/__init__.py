@@ -17,11 +17,11 @@ with _quiet.native_stderr():
     import tensorflow  # noqa: F401
     import tensorflow_datasets  # noqa: F401
 
-from zoo import data, losses, schedules  # noqa: E402
+from zoo import data, losses, precision, schedules  # noqa: E402
 from zoo.base import AdversarialModel  # noqa: E402
 from zoo.registry import get, get_class, names, register  # noqa: E402
 from zoo import models  # noqa: E402,F401  (registers the variants)
 
 __version__ = "0.1.0"
 
-__all__ = ["AdversarialModel", "data", "get", "get_class", "losses", "names", "register", "schedules"]
+__all__ = ["AdversarialModel", "data", "get", "get_class", "losses", "names", "precision", "register", "schedules"]

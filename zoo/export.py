@@ -28,6 +28,8 @@ import numpy as np
 import tensorflow as tf
 import keras
 
+from zoo import precision as zoo_precision
+
 SIGNATURE = "serving_default"
 METADATA = "metadata.json"
 QUANTIZATIONS = (None, "dynamic", "float16")
@@ -87,6 +89,8 @@ def metadata(model, recipe=None, metrics=None, signature=None):
         "config": json.loads(json.dumps(model.get_config(), default=str)),
         "recipe": recipe,
         "generator_steps": int(model.g_optimizer.iterations.numpy()) if model.g_optimizer else 0,
+        # What it was trained in; the export itself always computes in float32.
+        "training_precision": zoo_precision.of(model),
         "metrics": metrics or {},
         "signature": {
             "name": SIGNATURE,
@@ -126,7 +130,9 @@ def saved_model(model, base_dir, name, version=None, *, recipe=None, metrics=Non
         raise ValueError(f"Model name must be letters, digits, '_', '-' or '.'; got {name!r}.")
     if version is not None and (not isinstance(version, (int, np.integer)) or version < 1):
         raise ValueError(f"version must be a positive integer or None, got {version!r}.")
-    endpoints = model.serving_endpoints()
+    # A bfloat16-trained model serves through a float32 copy (zoo.precision).
+    serving = zoo_precision.float32_copy(model)
+    endpoints = serving.serving_endpoints()
     targets = []
     for suffix in endpoints:
         model_dir = os.path.join(base_dir, f"{name}{suffix}")
@@ -145,7 +151,7 @@ def saved_model(model, base_dir, name, version=None, *, recipe=None, metrics=Non
         tmp = tempfile.mkdtemp(prefix=".export-", dir=parent)
         os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; a model server may run as another user
         try:
-            _archive(model, serve, signature).write_out(tmp, verbose=False)
+            _archive(serving, serve, signature).write_out(tmp, verbose=False)
             with open(os.path.join(tmp, METADATA), "w") as f:
                 json.dump(dict(info, direction=suffix.lstrip("_") or None), f, indent=2)
             # rename() of a directory onto a missing path is atomic on POSIX;
@@ -283,6 +289,7 @@ def tflite(model, path, quantize=None, *, direction=None):
         raise ValueError(f"quantize must be one of {QUANTIZATIONS}, got {quantize!r}.")
     if os.path.exists(path):
         raise FileExistsError(f"{path} already exists; TFLite exports are never overwritten.")
+    model = zoo_precision.float32_copy(model)  # TFLite has no bfloat16 kernels
     endpoints = model.tflite_endpoints()
     key = "" if direction is None else f"_{direction}"
     if key not in endpoints:

@@ -20,6 +20,7 @@ import os
 import tomllib
 
 from zoo import data as zoo_data
+from zoo import precision as zoo_precision
 from zoo import registry
 
 RECIPE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes")
@@ -31,13 +32,13 @@ TOP_LEVEL = {
     "expected": "what the recipe is expected to reach",
     "data": "arguments of zoo.data.load",
     "kwargs": "model constructor overrides",
-    "train": "training length and seed",
+    "train": "training length, seed, precision and compile settings",
     "g_optimizer": "overrides of the generator optimizer's config",
     "d_optimizer": "overrides of the discriminator optimizer's config",
 }
 TRAIN_KEYS = {
     "epochs", "steps_per_epoch", "seed", "sample_every", "jit_compile", "steps_per_execution",
-    "eval_every", "eval_samples",
+    "eval_every", "eval_samples", "precision",
 }
 DATA_KEYS = set(inspect.signature(zoo_data.load).parameters) - {
     "epochs", "first_epoch", "seed", "steps_per_epoch"
@@ -115,6 +116,9 @@ def validate(recipe):
     if "source" not in recipe["data"]:
         raise RecipeError("Recipe section [data] needs `source` (a TFDS name or a folder).")
     _unknown("train", recipe.get("train", {}), TRAIN_KEYS)
+    precision = recipe.get("train", {}).get("precision", "float32")
+    if precision not in zoo_precision.CHOICES:
+        raise RecipeError(f"[train] precision must be one of {list(zoo_precision.CHOICES)}, got {precision!r}.")
     try:
         registry.check_kwargs(cls, recipe.get("kwargs", {}), where="[kwargs] keys")
     except ValueError as e:

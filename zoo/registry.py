@@ -60,14 +60,23 @@ def check_kwargs(cls, kwargs, where="overrides"):
         )
 
 
-def get(name, *, g_optimizer=None, d_optimizer=None, **overrides):
+def get(name, *, g_optimizer=None, d_optimizer=None, precision=None, **overrides):
     """Builds the registered model ``name`` with ``overrides`` and compiles it
     with the paper's optimizers (or the ones given).
 
+    ``precision``: ``"float32"``, ``"mixed_bfloat16"`` or ``"auto"``
+    (``zoo.precision``); by default, Keras's global dtype policy.
+
     Call it under ``strategy.scope()`` to train with ``tf.distribute``.
     """
+    from zoo import precision as zoo_precision
+
     cls = get_class(name)
     check_kwargs(cls, overrides)
-    model = cls(**overrides)
+    if precision is None:
+        model = cls(**overrides)
+    else:
+        with zoo_precision.policy(precision):
+            model = cls(**overrides)
     model.compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer)
     return model

@@ -13,6 +13,7 @@ import keras
 from zoo import callbacks as zoo_callbacks
 from zoo import data as zoo_data
 from zoo import distribute
+from zoo import precision as zoo_precision
 from zoo import recipes as zoo_recipes
 from zoo import registry
 
@@ -36,7 +37,7 @@ def build_model(recipe, strategy):
     # Seeded initial weights: the same recipe starts from the same point, so
     # runs are reproducible and a resumed run matches an uninterrupted one.
     keras.utils.set_random_seed(int(train.get("seed", 0)))
-    with strategy.scope():
+    with strategy.scope(), zoo_precision.policy(train.get("precision", "float32")):
         model = registry.get_class(recipe["model"])(**kwargs)
         model.compile(
             g_optimizer=recipe.get("g_optimizer"),
@@ -178,6 +179,7 @@ def run_summary(recipe, model, first_epoch, steps_per_epoch, wall_seconds, histo
         "history": history,  # per epoch of this run
         "strategy": strategy,
         "replicas": replicas,
+        "precision": zoo_precision.of(model),
     }
 
 
