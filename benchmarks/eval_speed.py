@@ -1,13 +1,17 @@
 """Evaluation speed: the Frechet distance at 2048-d (ours, tensorflow-gan's,
-and ``scipy.linalg.sqrtm``) and InceptionV3 feature extraction (images/s).
+and ``scipy.linalg.sqrtm``) and feature extraction (images/s) of InceptionV3
+and of the shipped domain classifier (the cFID/cKID extractor of the MNIST,
+Fashion-MNIST and digit recipes).
 
-    python benchmarks/eval_speed.py [--dim 2048] [--samples 10000] [--images 200]
+    python benchmarks/eval_speed.py [--dim 2048] [--samples 10000] [--images 200] [--classifier-images 10000]
 
 The Frechet inputs are two random Gaussian feature sets with full-rank,
 different covariances; all three results are printed with their relative
 differences. InceptionV3 runs with random weights (speed does not depend on
-them; this machine cannot download the ImageNet weights). Prints a table and
-one JSON line per row.
+them; this machine cannot download the ImageNet weights). The classifier
+row times ``zoo.eval.classifiers.load("mnist")`` on 28x28 images, as an
+evaluation calls it (batches of 1,000). Prints a table and one JSON line
+per row.
 """
 
 import argparse
@@ -72,15 +76,31 @@ def inception_rows(images, batch=50):
              "batch": batch, "images_per_s": max(1, images // batch) * batch / seconds}]
 
 
+def classifier_rows(images, name="mnist"):
+    from zoo.eval import classifiers
+
+    classifier = classifiers.load(name)
+    x = np.random.default_rng(0).uniform(-1, 1, (images, 28, 28, 1)).astype("float32")
+    classifier(x[:1000])  # trace
+    start = time.perf_counter()
+    classifier(x)
+    seconds = time.perf_counter() - start
+    return [{"benchmark": "features", "extractor": f"domain classifier {name} ({classifier.feature_dim}-d), 28x28",
+             "batch": min(images, 1000), "images_per_s": images / seconds}]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dim", type=int, default=2048)
     parser.add_argument("--samples", type=int, default=10000)
     parser.add_argument("--images", type=int, default=200, help="InceptionV3 images to time (0 skips)")
+    parser.add_argument("--classifier-images", type=int, default=10000, help="domain-classifier images (0 skips)")
     args = parser.parse_args()
     rows = frechet_rows(args.dim, args.samples)
     if args.images:
         rows += inception_rows(args.images)
+    if args.classifier_images:
+        rows += classifier_rows(args.classifier_images)
     for r in rows:
         if r["benchmark"] == "frechet":
             print(f"{r['method']:<45} {r['seconds']:8.2f} s  value {r['value']:.6f}  "

@@ -7,12 +7,13 @@
 Sections (each row runs in a fresh process, so thread pools, XLA caches and
 peak memory do not leak between rows):
 
-- training: images/s of the DCGAN-MNIST and WGAN-GP-MNIST recipes, ours vs
-  the keras.io train_step examples and PyTorch on the same networks, batch
-  and optimizers (``benchmarks/throughput.py``, ``benchmarks/reference``);
+- training: images/s of the DCGAN-MNIST and WGAN-GP-MNIST recipes and
+  image pairs/s of CycleGAN MNIST <-> USPS, ours vs the keras.io train_step
+  examples and PyTorch on the same networks, batch and optimizers
+  (``benchmarks/throughput.py``, ``benchmarks/reference``);
 - levers: ours on DCGAN-MNIST with one setting changed at a time;
 - eval: Frechet distance at 2048-d (ours, tensorflow-gan, scipy) and
-  InceptionV3 features/s (``benchmarks/eval_speed.py``);
+  features/s of InceptionV3 and the domain classifier (``benchmarks/eval_speed.py``);
 - serving: generator latency at batch 1 and 64 through Keras, SavedModel and
   TFLite (``benchmarks/serving_latency.py``);
 - memory: peak resident memory training each recipe (``benchmarks/memory.py``).
@@ -32,7 +33,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 SECTIONS = ("training", "levers", "eval", "serving", "memory")
-TRAINING_RECIPES = ("dcgan_mnist", "wgan_gp_mnist")
+TRAINING_RECIPES = ("dcgan_mnist", "wgan_gp_mnist", "cyclegan_mnist_usps")
 IMPLS = ("zoo", "keras_io", "torch")
 
 
@@ -63,15 +64,24 @@ def training(smoke):
 
     rows = []
     for recipe in TRAINING_RECIPES:
-        for impl in IMPLS:
+        if throughput.MODELS[recipe] == "cyclegan" and not os.path.isdir(throughput.USPS):
+            print(f"  {recipe}: skipped (no USPS folder at {throughput.USPS})")
+            continue
+        runs = [(impl, "none") for impl in IMPLS]
+        if recipe == "dcgan_mnist":
+            # keras.io's example with Keras's mixed_bfloat16 policy switched
+            # on: the same-precision comparison for a bfloat16 zoo row.
+            runs.insert(2, ("keras_io", "bfloat16"))
+        for impl, lever in runs:
             if impl == "torch" and not have_torch():
                 print("  torch not installed: skipping the PyTorch rows (pip install torch==2.13.0)")
                 continue
             if smoke:
-                rows.append(throughput.measure(impl, recipe, windows=1, window_steps=2, batch=8, max_batches=4))
+                rows.append(throughput.measure(impl, recipe, lever, windows=1, window_steps=2, batch=8, max_batches=4))
             else:
-                rows += run_script("throughput.py", "--impl", impl, "--recipe", recipe)
-            print(f"  {recipe} {impl}: {rows[-1]['images_per_s']:.1f} images/s", flush=True)
+                rows += run_script("throughput.py", "--impl", impl, "--recipe", recipe, "--lever", lever)
+            print(f"  {recipe} {impl} ({rows[-1]['precision']}): {rows[-1]['images_per_s']:.1f} "
+                  f"{rows[-1]['unit']}", flush=True)
     return rows
 
 
@@ -81,10 +91,7 @@ def levers(smoke):
     rows = []
     for lever in throughput.LEVERS:
         if smoke:
-            import keras
-
             rows.append(throughput.measure("zoo", "dcgan_mnist", lever, windows=1, window_steps=2, batch=8, max_batches=4))
-            keras.mixed_precision.set_global_policy("float32")
         else:
             rows += run_script("throughput.py", "--impl", "zoo", "--recipe", "dcgan_mnist", "--lever", lever)
         print(f"  dcgan_mnist lever {lever}: {rows[-1]['images_per_s']:.1f} images/s", flush=True)
@@ -95,7 +102,7 @@ def evaluation(smoke):
     import eval_speed
 
     if smoke:
-        return eval_speed.frechet_rows(32, 100)
+        return eval_speed.frechet_rows(32, 100) + eval_speed.classifier_rows(2000)
     return run_script("eval_speed.py")
 
 
@@ -180,16 +187,24 @@ steps/s) stay open until a machine with TensorFlow's GPU build is available.
 
 
 def goals(results):
-    """Lines stating each CPU goal of the suite and whether it was met."""
-    rows = {(r["recipe"], r["impl"]): r["images_per_s"] for r in results.get("training", [])}
+    """Lines stating each CPU goal of the suite and whether it was met, and
+    the other ratios the goals do not cover."""
+    rows = {(r["recipe"], r["impl"], r["lever"]): r for r in results.get("training", [])}
     out = []
-    ours = rows.get(("dcgan_mnist", "zoo"))
-    for impl, target in (("keras_io", 1.3), ("torch", 1.0)):
-        other = rows.get(("dcgan_mnist", impl))
+    ours = rows.get(("dcgan_mnist", "zoo", "none"))
+    for impl, lever, target in (("keras_io", "none", 1.3), ("torch", "none", 1.0), ("keras_io", "bfloat16", None)):
+        other = rows.get(("dcgan_mnist", impl, lever))
         if ours and other:
-            ratio = ours / other
-            out.append(f"- DCGAN-MNIST, zoo vs {impl}: {ratio:.2f}x (goal >= {target}x: "
-                       f"{'met' if ratio >= target else 'NOT met'}).")
+            ratio = ours["images_per_s"] / other["images_per_s"]
+            verdict = f"goal >= {target}x: {'met' if ratio >= target else 'NOT met'}" if target else "no goal"
+            out.append(f"- DCGAN-MNIST, zoo as shipped ({ours.get('precision', 'float32')}) vs {impl} ({other.get('precision', 'float32')}): "
+                       f"{ratio:.2f}x ({verdict}).")
+    ours = rows.get(("cyclegan_mnist_usps", "zoo", "none"))
+    for impl in ("keras_io", "torch"):
+        other = rows.get(("cyclegan_mnist_usps", impl, "none"))
+        if ours and other:
+            out.append(f"- CycleGAN MNIST<->USPS, zoo vs {impl}: {ours['images_per_s'] / other['images_per_s']:.2f}x "
+                       "(no goal).")
     return out
 
 
@@ -201,16 +216,19 @@ def report(results, info):
         rows = results["training"]
         steps = rows[0]["window_steps"] if rows else 0
         windows = len(rows[0]["windows_images_per_s"]) if rows else 0
-        out += [f"### Training throughput (images/s: median of {windows} timed windows of {steps} generator "
-                "steps after an untimed warm-up window)", ""]
+        out += [f"### Training throughput (median of {windows} timed windows of {steps} generator "
+                "steps after an untimed warm-up window; CycleGAN in image pairs/s)", ""]
         body = []
         for recipe in TRAINING_RECIPES:
-            by_impl = {r["impl"]: r for r in rows if r["recipe"] == recipe}
-            ours = by_impl.get("zoo")
-            for impl, r in by_impl.items():
-                ratio = f"{ours['images_per_s'] / r['images_per_s']:.2f}x" if ours and impl != "zoo" else ""
-                body.append([recipe, impl, r["batch_size"], f"{r['images_per_s']:.0f}", ratio, f"{r['peak_rss_mb']:.0f}"])
-        out += [table(["recipe", "implementation", "batch", "images/s", "zoo is", "peak RSS MB"], body), ""]
+            mine = [r for r in rows if r["recipe"] == recipe]
+            ours = next((r for r in mine if r["impl"] == "zoo"), None)
+            for r in mine:
+                ratio = f"{ours['images_per_s'] / r['images_per_s']:.2f}x" if ours and r is not ours else ""
+                body.append([recipe, r["impl"], r.get("precision", "float32"), r["batch_size"], f"{r['images_per_s']:.0f}",
+                             r.get("unit", "images/s"),
+                             ratio, f"{r['peak_rss_mb']:.0f}"])
+        out += [table(["recipe", "implementation", "precision", "batch", "rate", "unit", "zoo (as shipped) is",
+                       "peak RSS MB"], body), ""]
     if "levers" in results:
         rows = results["levers"]
         import throughput

@@ -1,10 +1,12 @@
 """Training throughput of one implementation, in this process.
 
-    python benchmarks/throughput.py --impl zoo|keras_io|torch --recipe dcgan_mnist
+    python benchmarks/throughput.py --impl zoo|keras_io|torch --recipe dcgan_mnist|wgan_gp_mnist|cyclegan_mnist_usps
         [--lever xla|steps_per_execution|no_cache|bfloat16|...] [--windows 5] [--window-steps 40]
+        [--usps ../shared/datasets/usps]
 
 Prints one JSON line: images/s of each timed window (generator steps x batch
-size / wall time, after one untimed warm-up window that includes tracing),
+size / wall time, after one untimed warm-up window that includes tracing;
+for CycleGAN, image pairs/s: one step takes a batch of each domain),
 their median, and the process's peak resident memory. The zoo rows are timed
 with the decoded-image cache already full, as in every epoch after the first
 (lever ``no_cache`` times the decode-every-epoch path). ``benchmarks/suite.py``
@@ -12,7 +14,9 @@ runs this in a fresh process per row so thread pools, XLA caches and peak
 memory do not leak between rows.
 
 The keras.io and PyTorch implementations (``benchmarks/reference``) use the
-recipe's networks, batch size, optimizers and critic steps.
+recipe's networks, batch size, optimizers and critic steps. CycleGAN's
+references are keras.io's CycleGAN example and a PyTorch one in the
+structure of the authors' code, at the recipe's sizes (MNIST <-> USPS 28x28).
 """
 
 import argparse
@@ -31,9 +35,13 @@ LEVERS = {
     "xla": "jit_compile=True",
     "steps_per_execution": "steps_per_execution=10",
     "no_cache": "tf.data without cache()",
-    "bfloat16": "mixed_bfloat16 policy",
+    "float32": "[train] precision = float32",
+    "bfloat16": "[train] precision = mixed_bfloat16",
 }
-MODELS = {"dcgan_mnist": "dcgan", "wgan_gp_mnist": "wgan_gp"}
+MODELS = {"dcgan_mnist": "dcgan", "wgan_gp_mnist": "wgan_gp", "cyclegan_mnist_usps": "cyclegan"}
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: Domain B of cyclegan_mnist_usps: the USPS folder of ../shared, beside the repository.
+USPS = os.path.abspath(os.path.join(ROOT, "..", "shared", "datasets", "usps"))
 
 
 def peak_rss_mb():
@@ -61,21 +69,21 @@ def keras_windows(model, dataset, windows, window_steps):
     return timer.times[1:]
 
 
-def run_zoo(recipe_name, lever, windows, window_steps, batch_override=None, max_batches=None):
-    import keras
-
-    from zoo import data, distribute, recipes, train
+def run_zoo(recipe_name, lever, windows, window_steps, batch_override=None, max_batches=None, usps=USPS):
+    from zoo import data, distribute, precision, recipes, train
 
     recipe = recipes.load(recipe_name)
     if batch_override:
         recipe["data"]["batch_size"] = batch_override
+    if MODELS[recipe_name] == "cyclegan":
+        recipe["data"]["unpaired"] = usps
     train_cfg = recipe.setdefault("train", {})
     if lever == "xla":
         train_cfg["jit_compile"] = True
     elif lever == "steps_per_execution":
         train_cfg["steps_per_execution"] = 10
-    elif lever == "bfloat16":
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    elif lever in ("float32", "bfloat16"):
+        train_cfg["precision"] = "mixed_bfloat16" if lever == "bfloat16" else "float32"
     model = train.build_model(recipe, distribute.make_strategy("default", None))
     dataset = data.load(**recipe["data"], seed=0, cache=lever != "no_cache", steps_per_epoch=max_batches)
     if lever != "no_cache":
@@ -84,57 +92,96 @@ def run_zoo(recipe_name, lever, windows, window_steps, batch_override=None, max_
         for _ in dataset:
             pass
     dataset = dataset.repeat()
-    return recipe["data"]["batch_size"], keras_windows(model, dataset, windows, window_steps)
+    return recipe["data"]["batch_size"], keras_windows(model, dataset, windows, window_steps), precision.of(model)
 
 
 def reference_settings(recipe_name, batch_override=None):
-    """``(batch_size, filters)`` of a recipe, for the reference implementations."""
+    """``(batch_size, model kwargs)`` of a recipe, for the reference implementations."""
     from zoo import recipes
 
     recipe = recipes.load(recipe_name)
-    return batch_override or recipe["data"]["batch_size"], recipe.get("kwargs", {}).get("g_filters", 64)
+    return batch_override or recipe["data"]["batch_size"], recipe.get("kwargs", {})
 
 
-def run_keras_io(recipe_name, windows, window_steps, batch_override=None):
-    from reference import keras_io_gan
+def digit_domains(usps, small=False):
+    """MNIST and USPS train images at 28x28 in [-1, 1] (the test splits when
+    ``small``: smoke runs), for the CycleGAN references."""
+    from zoo import data
 
-    batch, filters = reference_settings(recipe_name, batch_override)
-    model = keras_io_gan.build(MODELS[recipe_name], filters)
-    return batch, keras_windows(model, keras_io_gan.mnist_dataset(batch), windows, window_steps)
+    split = "test" if small else "train"
+    return tuple(data.arrays(source, split=split, image_size=28, channels=1) for source in ("mnist", usps))
 
 
-def run_torch(recipe_name, windows, window_steps, batch_override=None):
+def run_keras_io(recipe_name, windows, window_steps, batch_override=None, usps=USPS, small=False, bfloat16=False):
+    """``bfloat16``: Keras's global mixed_bfloat16 policy set before building,
+    as a keras.io user would switch it on."""
+    import keras
+
+    batch, kwargs = reference_settings(recipe_name, batch_override)
+    policy = "mixed_bfloat16" if bfloat16 else "float32"
+    keras.config.set_dtype_policy(policy)
+    if MODELS[recipe_name] == "cyclegan":
+        from reference import keras_io_cyclegan
+
+        model = keras_io_cyclegan.build(tuple(kwargs["shape_a"]), kwargs["filters"], kwargs["n_blocks"],
+                                        kwargs["d_filters"], kwargs["d_layers"])
+        dataset = keras_io_cyclegan.dataset(*digit_domains(usps, small), batch)
+    else:
+        from reference import keras_io_gan
+
+        model = keras_io_gan.build(MODELS[recipe_name], kwargs.get("g_filters", 64))
+        dataset = keras_io_gan.mnist_dataset(batch)
+    keras.config.set_dtype_policy("float32")
+    return batch, keras_windows(model, dataset, windows, window_steps), policy
+
+
+def run_torch(recipe_name, windows, window_steps, batch_override=None, usps=USPS, small=False):
     import torch
 
-    from reference import torch_gan
-
     torch.set_num_threads(os.cpu_count())
-    batch, filters = reference_settings(recipe_name, batch_override)
-    gan = torch_gan.TorchGAN(MODELS[recipe_name], filters)
-    stream = torch_gan.batches(torch_gan.mnist_tensor(), batch)
+    batch, kwargs = reference_settings(recipe_name, batch_override)
+    if MODELS[recipe_name] == "cyclegan":
+        from reference import torch_cyclegan
+
+        gan = torch_cyclegan.TorchCycleGAN(kwargs["shape_a"][-1], kwargs["filters"], kwargs["n_blocks"],
+                                           kwargs["d_filters"], kwargs["d_layers"])
+        stream = torch_cyclegan.pair_batches(*map(torch_cyclegan.to_tensor, digit_domains(usps, small)), batch)
+        step = lambda: gan.step(*next(stream))  # noqa: E731
+    else:
+        from reference import torch_gan
+
+        gan = torch_gan.TorchGAN(MODELS[recipe_name], kwargs.get("g_filters", 64))
+        stream = torch_gan.batches(torch_gan.mnist_tensor(), batch)
+        step = lambda: gan.step(next(stream))  # noqa: E731
     times = []
     for _ in range(windows + 1):
         start = time.perf_counter()
         for _ in range(window_steps):
-            gan.step(next(stream))
+            step()
         times.append(time.perf_counter() - start)
-    return batch, times[1:]
+    return batch, times[1:], "float32"
 
 
-def measure(impl, recipe_name, lever="none", windows=5, window_steps=40, batch=None, max_batches=None):
-    """One row. ``max_batches`` cuts the zoo's epoch (smoke runs)."""
+def measure(impl, recipe_name, lever="none", windows=5, window_steps=40, batch=None, max_batches=None, usps=USPS):
+    """One row. ``max_batches`` cuts the zoo's epoch and makes the references
+    read the small test splits (smoke runs)."""
     if recipe_name not in MODELS:
         raise ValueError(f"recipe must be one of {sorted(MODELS)}, got {recipe_name!r}.")
+    if MODELS[recipe_name] == "cyclegan" and not os.path.isdir(usps):
+        raise FileNotFoundError(f"{recipe_name} needs the USPS folder (domain B); none at {usps}: pass --usps.")
+    small = max_batches is not None
     if impl == "zoo":
         if lever not in LEVERS:
             raise ValueError(f"lever must be one of {sorted(LEVERS)}, got {lever!r}.")
-        batch, times = run_zoo(recipe_name, lever, windows, window_steps, batch, max_batches)
+        batch, times, precision = run_zoo(recipe_name, lever, windows, window_steps, batch, max_batches, usps)
+    elif impl == "keras_io" and lever in ("none", "bfloat16"):
+        batch, times, precision = run_keras_io(recipe_name, windows, window_steps, batch, usps, small,
+                                               bfloat16=lever == "bfloat16")
     elif lever != "none":
-        raise ValueError(f"levers apply to impl 'zoo' only, got impl {impl!r} with lever {lever!r}.")
-    elif impl == "keras_io":
-        batch, times = run_keras_io(recipe_name, windows, window_steps, batch)
+        raise ValueError(f"levers apply to impl 'zoo' (and bfloat16 to 'keras_io') only, got impl {impl!r} "
+                         f"with lever {lever!r}.")
     elif impl == "torch":
-        batch, times = run_torch(recipe_name, windows, window_steps, batch)
+        batch, times, precision = run_torch(recipe_name, windows, window_steps, batch, usps, small)
     else:
         raise ValueError(f"impl must be 'zoo', 'keras_io' or 'torch', got {impl!r}.")
     rates = [window_steps * batch / t for t in times]
@@ -144,6 +191,8 @@ def measure(impl, recipe_name, lever="none", windows=5, window_steps=40, batch=N
         "lever": lever,
         "batch_size": batch,
         "window_steps": window_steps,
+        "unit": "image pairs/s" if MODELS[recipe_name] == "cyclegan" else "images/s",
+        "precision": precision,
         "images_per_s": statistics.median(rates),
         "windows_images_per_s": rates,
         "peak_rss_mb": peak_rss_mb(),
@@ -158,8 +207,10 @@ def main():
     parser.add_argument("--windows", type=int, default=5)
     parser.add_argument("--window-steps", type=int, default=40)
     parser.add_argument("--batch-size", type=int, default=None, help="override the recipe's (smoke tests)")
+    parser.add_argument("--usps", default=USPS, help="the USPS folder (cyclegan_mnist_usps's domain B)")
     args = parser.parse_args()
-    result = measure(args.impl, args.recipe, args.lever, args.windows, args.window_steps, args.batch_size)
+    result = measure(args.impl, args.recipe, args.lever, args.windows, args.window_steps, args.batch_size,
+                     usps=args.usps)
     print(json.dumps(result), flush=True)
 
 

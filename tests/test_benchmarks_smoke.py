@@ -23,12 +23,19 @@ def test_suite_smoke(tmp_path):
     results = json.loads((tmp_path / "RESULTS.json").read_text())["results"]
     training = results["training"]
     assert {(r["recipe"], r["impl"]) for r in training} >= {
-        ("dcgan_mnist", "zoo"), ("dcgan_mnist", "keras_io"), ("wgan_gp_mnist", "zoo"), ("wgan_gp_mnist", "keras_io")
+        ("dcgan_mnist", "zoo"), ("dcgan_mnist", "keras_io"), ("wgan_gp_mnist", "zoo"), ("wgan_gp_mnist", "keras_io"),
+        ("cyclegan_mnist_usps", "zoo"), ("cyclegan_mnist_usps", "keras_io"),
     }
     assert all(r["images_per_s"] > 0 and r["peak_rss_mb"] > 0 for r in training)
-    assert [r["lever"] for r in results["levers"]] == ["none", "xla", "steps_per_execution", "no_cache", "bfloat16"]
-    frechet = {r["method"].split()[0]: r for r in results["eval"]}
+    assert [r["lever"] for r in results["levers"]] == [
+        "none", "xla", "steps_per_execution", "no_cache", "float32", "bfloat16"
+    ]
+    precisions = {r["lever"]: r["precision"] for r in results["levers"]}
+    assert (precisions["float32"], precisions["bfloat16"]) == ("float32", "mixed_bfloat16")
+    assert {r["precision"] for r in training if r["impl"] == "keras_io" and r["lever"] == "bfloat16"} == {"mixed_bfloat16"}
+    frechet = {r["method"].split()[0]: r for r in results["eval"] if r["benchmark"] == "frechet"}
     assert frechet["zoo.eval.frechet"]["relative_difference_to_scipy"] < 1e-6
+    assert any(r["benchmark"] == "features" and r["images_per_s"] > 0 for r in results["eval"])
     formats = {(r["format"], r["batch"]) for r in results["serving"]}
     assert ("SavedModel", 64) in formats and ("TFLite dynamic", 1) in formats
     assert all(r["max_abs_error"] < 0.1 for r in results["serving"] if "max_abs_error" in r)

@@ -81,8 +81,8 @@ def test_bfloat16_model_reloads_in_bfloat16_and_exports_float32(tmp_path):
     meta = json.loads((tmp_path / "serving" / "model" / "1" / "metadata.json").read_text())
     assert meta["training_precision"] == "mixed_bfloat16"
     assert path.endswith("1")
-    errors = helpers.check_tflite(model, tmp_path)
-    assert errors[None, None] < 1e-4
+    # float32 only: the quantized conversions take the same float32 copy.
+    assert helpers.check_tflite(model, tmp_path, quantizations=(None,))[None, None] <= 1e-4
 
 
 def test_recipe_precision(tmp_path, tiny_recipe):
