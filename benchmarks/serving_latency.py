@@ -48,7 +48,12 @@ def load_model(path, recipe_name):
 
 
 def measure(model, repeats, threads, label=""):
-    """Rows for every serving endpoint (one; a CycleGAN's two directions)."""
+    """Rows for every serving endpoint (one; a CycleGAN's two directions).
+    A mixed-precision model is measured as it is served: its float32 copy
+    (``zoo.precision``), which every export is made from."""
+    from zoo import precision
+
+    model = precision.float32_copy(model)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         written = export.saved_model(model, tmp, "model")

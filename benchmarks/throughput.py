@@ -20,6 +20,7 @@ structure of the authors' code, at the recipe's sizes (MNIST <-> USPS 28x28).
 """
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -103,6 +104,7 @@ def reference_settings(recipe_name, batch_override=None):
     return batch_override or recipe["data"]["batch_size"], recipe.get("kwargs", {})
 
 
+@functools.lru_cache(maxsize=2)
 def digit_domains(usps, small=False):
     """MNIST and USPS train images at 28x28 in [-1, 1] (the test splits when
     ``small``: smoke runs), for the CycleGAN references."""

@@ -15,11 +15,12 @@ def _cmd_list(args):
 
 
 def _cmd_train(args):
-    from zoo import recipes, train
+    from zoo import precision, recipes, train
 
     recipe = recipes.load(args.recipe, args.overrides)
     workdir = args.workdir or os.path.join("runs", recipe["name"])
-    print(f"Training {recipe['name']} ({recipe['model']} on {recipe['data']['source']}) in {workdir}")
+    compute = precision.resolve(recipe.get("train", {}).get("precision", "float32"))
+    print(f"Training {recipe['name']} ({recipe['model']} on {recipe['data']['source']}, {compute}) in {workdir}")
     _, summary = train.train(
         recipe, workdir, strategy=args.strategy, devices=args.devices, verbose=args.verbose
     )
