@@ -41,9 +41,10 @@ def resolve(precision):
     """``"float32"`` or ``"mixed_bfloat16"`` for a ``precision`` setting.
 
     ``"auto"`` picks ``mixed_bfloat16`` on a CPU-only machine whose CPU has
-    native bfloat16 (measured 1.39x on DCGAN-MNIST here, see README
-    Performance) and ``float32`` otherwise: on a CPU without it bfloat16 is
-    emulated, and on GPUs it has not been measured for the zoo.
+    native bfloat16 (DCGAN-MNIST: 10 epochs in 7 instead of 9.4 minutes on
+    the project's 2-core CPU, see README "Mixed precision") and ``float32``
+    otherwise: on a CPU without it bfloat16 is emulated, and on GPUs it has
+    not been measured for the zoo.
     """
     if precision is None:
         return "float32"

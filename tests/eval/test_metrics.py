@@ -134,11 +134,12 @@ def random_inception():
     return InceptionV3(weights=None)
 
 
-@pytest.mark.parametrize("disturb, levels", [(gaussian_noise, [0.1, 0.4, 1.0]), (gaussian_blur, [0.7, 1.5, 3.0])])
-def test_fid_grows_with_disturbance_inception_random_weights(mnist_test, random_inception, disturb, levels):
+def test_fid_grows_with_disturbance_inception_random_weights(mnist_test, random_inception):
     """Random weights: the FID pipeline (resize, grey->RGB, pool3) reacts to
-    disturbances monotonically; these are not Inception scores."""
+    a disturbance monotonically; these are not Inception scores. (Noise only:
+    both disturbances are checked with the classifier above; InceptionV3 at
+    299x299 costs 20 s per disturbance here.)"""
     images = mnist_test[0][:24]
-    fids = fids_under(random_inception, images, disturb, levels)
+    fids = fids_under(random_inception, images, gaussian_noise, [0.1, 0.4, 1.0])
     assert all(b > a for a, b in zip(fids, fids[1:])), fids
     assert fids[0] > 0
