@@ -254,25 +254,25 @@ def report(results, info):
         out += [f"### Training throughput (each row: median of {windows} timed windows of {steps} generator "
                 "steps after an untimed warm-up window; CycleGAN in image pairs/s)", ""]
         body = []
-        rounds = max((r.get("round", 0) for r in rows), default=0) + 1
         rows = summarize_training(rows)
         for recipe in TRAINING_RECIPES:
             mine = [r for r in rows if r["recipe"] == recipe]
             for r in mine:
                 ratio = f"{r['zoo_ratio']:.2f}x" if "zoo_ratio" in r else ""
                 body.append([recipe, r["impl"], r.get("precision", "float32"), r["batch_size"], f"{r['images_per_s']:.0f}",
-                             r.get("unit", "images/s"),
-                             ratio, f"{r['peak_rss_mb']:.0f}"])
-        out += [f"Rates are medians over {rounds} round(s) run side by side; \"zoo is\" is the median of the "
-                "per-round ratios to the zoo as shipped.", "",
-                table(["recipe", "implementation", "precision", "batch", "rate", "unit", "zoo (as shipped) is",
+                             r.get("unit", "images/s"), len(r["rounds_images_per_s"]), ratio, f"{r['peak_rss_mb']:.0f}"])
+        out += ["Rates are medians over the rounds of each recipe, its rows run round-robin; \"zoo is\" is the "
+                "median of the per-round ratios to the zoo as shipped.", "",
+                table(["recipe", "implementation", "precision", "batch", "rate", "unit", "rounds", "zoo (as shipped) is",
                        "peak RSS MB"], body), ""]
     if "levers" in results:
         rows = results["levers"]
         import throughput
 
         base = next((r for r in rows if r["lever"] == "none"), None)
-        out += ["### Levers on zoo DCGAN-MNIST, one at a time", ""]
+        out += ["### Levers on zoo DCGAN-MNIST, one at a time", "",
+                "One run per lever, in sequence: the machine's speed drifts between runs, so small ratios are "
+                "within noise (a lever that repeats the shipped setting shows the drift).", ""]
         body = [[r["lever"], throughput.LEVERS[r["lever"]], f"{r['images_per_s']:.0f}",
                  f"{r['images_per_s'] / base['images_per_s']:.2f}x" if base else ""] for r in rows]
         out += [table(["lever", "setting", "images/s", "vs as shipped"], body), ""]
