@@ -117,23 +117,22 @@ def digit_domains(usps, small=False):
 def run_keras_io(recipe_name, windows, window_steps, batch_override=None, usps=USPS, small=False, bfloat16=False):
     """``bfloat16``: Keras's global mixed_bfloat16 policy set before building,
     as a keras.io user would switch it on."""
-    import keras
+    from zoo import precision
 
     batch, kwargs = reference_settings(recipe_name, batch_override)
     policy = "mixed_bfloat16" if bfloat16 else "float32"
-    keras.config.set_dtype_policy(policy)
-    if MODELS[recipe_name] == "cyclegan":
-        from reference import keras_io_cyclegan
+    with precision.policy(policy):  # the global policy, set and restored
+        if MODELS[recipe_name] == "cyclegan":
+            from reference import keras_io_cyclegan
 
-        model = keras_io_cyclegan.build(tuple(kwargs["shape_a"]), kwargs["filters"], kwargs["n_blocks"],
-                                        kwargs["d_filters"], kwargs["d_layers"])
-        dataset = keras_io_cyclegan.dataset(*digit_domains(usps, small), batch)
-    else:
-        from reference import keras_io_gan
+            model = keras_io_cyclegan.build(tuple(kwargs["shape_a"]), kwargs["filters"], kwargs["n_blocks"],
+                                            kwargs["d_filters"], kwargs["d_layers"])
+            dataset = keras_io_cyclegan.dataset(*digit_domains(usps, small), batch)
+        else:
+            from reference import keras_io_gan
 
-        model = keras_io_gan.build(MODELS[recipe_name], kwargs.get("g_filters", 64))
-        dataset = keras_io_gan.mnist_dataset(batch)
-    keras.config.set_dtype_policy("float32")
+            model = keras_io_gan.build(MODELS[recipe_name], kwargs.get("g_filters", 64))
+            dataset = keras_io_gan.mnist_dataset(batch)
     return batch, keras_windows(model, dataset, windows, window_steps), policy
 
 

@@ -15,7 +15,6 @@ SavedModel or TFLite file runs on any CPU, and TFLite has no bfloat16 kernels.
 """
 
 import contextlib
-import copy
 import json
 
 import keras
@@ -102,9 +101,9 @@ def float32_copy(model):
     run."""
     if of(model) == "float32":
         return model
-    config = _to_float32(json.loads(json.dumps(model.get_config())))
+    config = _to_float32(json.loads(json.dumps(model.get_config())))  # a fresh, plain copy
     with policy("float32"):
-        clone = type(model).from_config(copy.deepcopy(config))
+        clone = type(model).from_config(config)
     source, target = model.weights, clone.weights
     if len(source) != len(target):
         raise RuntimeError(f"float32 copy has {len(target)} weights, the model {len(source)}.")
