@@ -21,8 +21,10 @@ setup(
         "ai-edge-litert>=1.2",   # TFLite interpreter (tf.lite.Interpreter is deprecated)
     ],
     extras_require={
-        "test": ["pytest>=8", "tensorflow-serving-api>=2.16"],
-        "bench": ["matplotlib", "torch==2.13.0"],  # plots and the PyTorch rows of benchmarks/
+        # Every import of tests/ and benchmarks/ is declared here:
+        # tests/test_packaging.py checks it, .ci/run installs into a fresh venv.
+        "test": ["pytest>=8", "tensorflow-serving-api>=2.16", "scipy>=1.11"],
+        "bench": ["matplotlib", "scipy>=1.11", "torch==2.13.0"],  # plots, sqrtm row, PyTorch rows of benchmarks/
     },
     entry_points={"console_scripts": ["gan-zoo=zoo.cli:main"]},
 )

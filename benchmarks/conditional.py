@@ -36,7 +36,7 @@ import zoo  # noqa: E402,F401
 from zoo import data as zoo_data  # noqa: E402
 from zoo import images as zoo_images  # noqa: E402
 from zoo.eval import classifiers, conditional, frechet, reference  # noqa: E402
-from zoo.train import write_json  # noqa: E402
+from zoo.files import write_json  # noqa: E402
 
 
 def grid_rows(model, rows, columns, seed):

@@ -24,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from zoo import recipes, train  # noqa: E402
-from zoo.train import write_json  # noqa: E402
+from zoo.files import write_json  # noqa: E402
 
 RECIPES = ("cgan_mnist", "cgan_no_mismatch_mnist")
 KEYS = ("cond_acc", "fid", "d_real", "d_fake", "d_mismatched")

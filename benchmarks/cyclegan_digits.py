@@ -38,7 +38,7 @@ import zoo  # noqa: E402,F401  (registers the model classes)
 from zoo import data as zoo_data  # noqa: E402
 from zoo import images as zoo_images  # noqa: E402
 from zoo.eval import classifiers, conditional, translation  # noqa: E402
-from zoo.train import write_json  # noqa: E402
+from zoo.files import write_json  # noqa: E402
 
 
 def one_per_class(images, labels, k=10):

@@ -39,7 +39,7 @@ import tensorflow as tf  # noqa: E402
 from zoo import data as zoo_data  # noqa: E402
 from zoo import images as zoo_images  # noqa: E402
 from zoo import recipes, train  # noqa: E402
-from zoo.train import write_json  # noqa: E402
+from zoo.files import write_json  # noqa: E402
 
 SETTINGS = {
     "l1": {"adversarial_weight": 0.0},

@@ -16,6 +16,7 @@ from zoo import _quiet  # noqa: E402
 with _quiet.native_stderr():
     import tensorflow  # noqa: F401
     import tensorflow_datasets  # noqa: F401
+_quiet.probe_gpus()
 
 from zoo import data, losses, precision, schedules  # noqa: E402
 from zoo.base import AdversarialModel  # noqa: E402

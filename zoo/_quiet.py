@@ -32,3 +32,23 @@ def native_stderr():
         finally:
             os.dup2(saved, 2)
             os.close(saved)
+
+
+def gpu_requested():
+    """Whether the environment asks for a GPU (``CUDA_VISIBLE_DEVICES`` names one)."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    return visible is not None and visible.strip() not in ("", "-1")
+
+
+def probe_gpus():
+    """Lists the GPUs once, with CUDA's start-up failure hidden on CPU-only
+    machines: TensorFlow's CUDA build prints ``failed call to cuInit`` at the
+    first device query of every process (issue 17). Shown as usual when a GPU
+    was asked for. Only lists physical devices: logical device configuration
+    (``zoo.distribute.split_cpu``) stays possible."""
+    import tensorflow as tf
+
+    if gpu_requested():
+        return tf.config.list_physical_devices("GPU")
+    with native_stderr():
+        return tf.config.list_physical_devices("GPU")

@@ -76,11 +76,13 @@ class AdversarialModel(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if int(d_steps) < 1:
-            raise ValueError(f"d_steps must be >= 1, got {d_steps}.")
+        d_steps = whole_number("d_steps", d_steps, minimum=1)
+        # A generator without latent input (image-to-image models) passes 0;
+        # one with a 0-d latent would draw the same sample every time.
+        latent_dim = whole_number("latent_dim", latent_dim, minimum=0 if self.IMAGE_TO_IMAGE else 1)
         self.generator = generator
         self.discriminator = discriminator
-        self.latent_dim = int(latent_dim)
+        self.latent_dim = latent_dim
         self.adversarial_loss = adversarial_loss
         self.g_loss_fn, self.d_loss_fn = zoo_losses.get(adversarial_loss)
         self.d_steps = int(d_steps)
@@ -449,9 +451,9 @@ class AdversarialModel(keras.Model):
         if latent is None:
             if n is None:
                 raise ValueError("generate() needs n or latent=.")
-            latent = self.latents(int(n), seed)
+            latent = self.latents(whole_number("n", n, minimum=1), seed)
         latent = np.asarray(latent, dtype="float32")
-        if latent.ndim != 2 or latent.shape[1] != self.latent_dim:
+        if latent.ndim != 2 or latent.shape[1] != self.latent_dim or len(latent) == 0:
             raise ValueError(
                 f"latent must have shape [n, {self.latent_dim}], got {latent.shape}."
             )
@@ -513,6 +515,19 @@ class AdversarialModel(keras.Model):
         """What ``export.tflite`` converts; the serving endpoints unless a
         model's serving inputs are beyond TFLite's built-in ops (strings)."""
         return self.serving_endpoints()
+
+
+def whole_number(name, value, minimum=None):
+    """``value`` as an int, or a ValueError naming ``name``: floats that are
+    not whole (2.5), strings and booleans are refused, not truncated."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer, float, np.floating)) or (
+        isinstance(value, (float, np.floating)) and not float(value).is_integer()
+    ):
+        raise ValueError(f"{name} must be a whole number, got {value!r} ({type(value).__name__}).")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
+    return value
 
 
 def check_labels(labels, n, num_classes):

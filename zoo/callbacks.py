@@ -4,11 +4,13 @@ each epoch, throughput, FID/KID with the best model kept."""
 import json
 import os
 import time
+import warnings
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo import files
 from zoo import images as zoo_images
 
 
@@ -24,17 +26,53 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
     def __init__(self, model, directory, max_to_keep=3):
         super().__init__()
+        if int(max_to_keep) < 2:
+            raise ValueError(f"max_to_keep must be >= 2 (a damaged newest checkpoint falls back), got {max_to_keep}.")
+        self.directory = directory
         self.epochs_done = tf.Variable(0, dtype=tf.int64, trainable=False, name="epochs_done")
         self.checkpoint = tf.train.Checkpoint(epochs_done=self.epochs_done, **model.checkpoint_objects())
         self.manager = tf.train.CheckpointManager(self.checkpoint, directory, max_to_keep=max_to_keep)
 
+    @staticmethod
+    def has_checkpoints(directory):
+        """Whether ``directory`` holds a checkpoint index (a finished epoch)."""
+        return tf.train.get_checkpoint_state(directory) is not None
+
     def restore(self):
-        """Restores the latest checkpoint; returns the number of finished epochs."""
-        latest = self.manager.latest_checkpoint
-        if latest is None:
-            return 0
-        self.checkpoint.restore(latest).assert_existing_objects_matched()
-        return int(self.epochs_done.numpy())
+        """Restores the newest intact checkpoint; returns its number of
+        finished epochs (0 when there is none).
+
+        A checkpoint that cannot be read (a truncated file after a full disk
+        or a crash outside TF's write order) is reported by name, its files
+        are renamed ``damaged-<name>...`` (kept, never deleted) and the
+        previous one is restored instead; if none can be read, the error
+        names them all.
+        """
+        damaged = []
+        for path in reversed(self.manager.checkpoints):
+            try:
+                self.checkpoint.restore(path).assert_existing_objects_matched()
+            except Exception as e:  # IndexError, DataLossError, NotFoundError, AssertionError ...
+                reason = f"{type(e).__name__}: {str(e).strip().splitlines()[0][:200] if str(e).strip() else ''}"
+                damaged.append(f"{path} ({reason})")
+                warnings.warn(f"Checkpoint {path} cannot be read ({reason}); trying the previous one.", stacklevel=2)
+                continue
+            for name in damaged:
+                self._set_aside(name.split(" (", 1)[0])
+            return int(self.epochs_done.numpy())
+        if damaged:
+            raise ValueError(
+                f"No checkpoint in {self.directory} can be read: {'; '.join(damaged)}. "
+                f"Move the folder away (or delete it) to train from the start."
+            )
+        return 0
+
+    @staticmethod
+    def _set_aside(prefix):
+        folder, name = os.path.split(prefix)
+        for f in os.listdir(folder):
+            if f.startswith(name + "."):
+                os.replace(os.path.join(folder, f), os.path.join(folder, f"damaged-{f}"))
 
     def on_epoch_end(self, epoch, logs=None):
         self.epochs_done.assign(epoch + 1)
@@ -173,9 +211,7 @@ class FrechetCallback(keras.callbacks.Callback):
             self.model.save(tmp)
             os.replace(tmp, self.best_path)
             self.best = dict(scores, epoch=epoch + 1, extractor=self.extractor.id, samples=self.n)
-            from zoo.train import write_json  # zoo.train imports this module
-
-            write_json(self._best_json(), self.best)
+            files.write_json(self._best_json(), self.best)
 
 
 class ConditionalAccuracy(keras.callbacks.Callback):

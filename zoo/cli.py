@@ -21,32 +21,41 @@ def _cmd_train(args):
     workdir = args.workdir or os.path.join("runs", recipe["name"])
     compute = precision.resolve(recipe.get("train", {}).get("precision", "float32"))
     print(f"Training {recipe['name']} ({recipe['model']} on {recipe['data']['source']}, {compute}) in {workdir}")
-    _, summary = train.train(
-        recipe, workdir, strategy=args.strategy, devices=args.devices, verbose=args.verbose
-    )
+    try:
+        _, summary = train.train(
+            recipe, workdir, strategy=args.strategy, devices=args.devices, verbose=args.verbose
+        )
+    except train.RunFinished as done:
+        print(f"Nothing to do: {done}")
+        return 0
+    except KeyboardInterrupt:
+        epochs = train.finished_epochs(workdir)
+        where = f"from epoch {epochs}" if epochs else "from the start (no epoch was finished)"
+        print(f"\ngan-zoo: interrupted; {epochs} epoch(s) are checkpointed in {workdir}. "
+              f"Rerun the same command to resume {where}.", file=sys.stderr)
+        return 130
     print(json.dumps(summary, indent=2))
+    print(_rate_line(summary))
+    return 0
 
 
-def _keras_file(path):
-    """A training work directory stands for its ``model.keras``."""
-    if os.path.isdir(path) and os.path.exists(os.path.join(path, "model.keras")):
-        return os.path.join(path, "model.keras")
-    return path
+def _rate_line(summary):
+    rate = summary.get("images_per_s_median")
+    steps = summary.get("generator_steps")
+    wall = summary.get("wall_seconds_this_run")
+    rate_text = f"{rate:,.0f} images/s (median over epochs)" if rate else "images/s not measured (one step per epoch)"
+    return f"Trained: {steps} generator steps, {wall} s this run, {rate_text}."
 
 
 def _load_for_sampling(path):
     """A .keras file, a training work directory, or an exported SavedModel folder."""
-    import keras
+    from zoo import export, files
 
-    import zoo  # noqa: F401  (registers the classes)
-
-    path = _keras_file(path)
-    if path.endswith(".keras"):
-        model = keras.saving.load_model(path)
-        return lambda n, seed, **condition: model.generate(n, seed=seed, **condition)
-    from zoo import export
-
-    return export.sampler(path)
+    path = files.keras_file(path)
+    if os.path.isdir(path):
+        return export.sampler(path)
+    model = files.load_model(path)
+    return lambda n, seed, **condition: model.generate(n, seed=seed, **condition)
 
 
 def _cmd_sample(args):
@@ -68,13 +77,11 @@ def _cmd_translate(args):
 
     from zoo import data, images
 
-    path = _keras_file(args.model)
-    if path.endswith(".keras"):
-        import keras
+    from zoo import files
 
-        import zoo  # noqa: F401
-
-        model = keras.saving.load_model(path)
+    path = files.keras_file(args.model)
+    if not os.path.isdir(path):
+        model = files.load_model(path)
         if not model.IMAGE_TO_IMAGE:
             raise ValueError(f"{path} is a {model.registry_name} model; `translate` needs an image-to-image model.")
         if args.direction and model.CONDITION != "unpaired":
@@ -105,44 +112,40 @@ def _cmd_translate(args):
                 raise ValueError(f"An export takes domain ids (see its metadata.json for the names), got {args.domain!r}.")
             domain = int(args.domain)
         translate = lambda x: to_target(x, domain)  # noqa: E731
-    files = []
+    paths = []
     for item in args.inputs:
-        files += data.list_images(item)[0] if os.path.isdir(item) else [item]
+        paths += data.list_images(item)[0] if os.path.isdir(item) else [item]
     height, width, channels = shape
     batch = []
-    for f in files:
+    for f in paths:
         if not os.path.isfile(f):
             raise FileNotFoundError(f"No image at {f!r}.")
-        image = Image.open(f).convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
+        try:
+            with Image.open(f) as image:
+                image = image.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
+        except (OSError, ValueError) as e:  # PIL.UnidentifiedImageError is an OSError
+            raise ValueError(
+                f"Cannot read {f!r} as an image ({', '.join(data.IMAGE_EXTENSIONS)} expected): {e}"
+            ) from None
         batch.append(np.asarray(image, np.float32).reshape(height, width, channels) / 127.5 - 1.0)
     inputs = np.stack(batch)
     pairs = images.side_by_side(inputs, translate(inputs))
     out = images.save_grid(pairs, args.output, columns=2, scale=args.scale)
-    print(f"Translated {len(files)} image(s): {out} (each row: input | output)")
-
-
-def _read_json(path):
-    if os.path.exists(path):
-        with open(path) as f:
-            return json.load(f)
-    return None
+    print(f"Translated {len(paths)} image(s): {out} (each row: input | output)")
 
 
 def _cmd_export(args):
-    import keras
-
-    import zoo  # noqa: F401
-    from zoo import export
+    from zoo import export, files
 
     path, recipe, metrics = args.model, None, None
     if os.path.isdir(path):
         # A training work directory: record its recipe and measured figures.
-        recipe = _read_json(os.path.join(path, "recipe.json"))
-        metrics = _read_json(os.path.join(path, "summary.json"))
+        recipe = files.read_json(os.path.join(path, "recipe.json"))
+        metrics = files.read_json(os.path.join(path, "summary.json"))
         path = os.path.join(path, "model.keras")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"No model at {path!r}: expected a .keras file or a training work directory.")
-    model = keras.saving.load_model(path)
+    if os.path.exists(args.base_dir) and not os.path.isdir(args.base_dir):
+        raise NotADirectoryError(f"Export base folder {args.base_dir!r} exists and is not a folder.")
+    model = files.load_model(path)
     written = export.saved_model(
         model, args.base_dir, args.name, version=args.version, recipe=recipe, metrics=metrics
     )
@@ -182,6 +185,17 @@ def _cmd_evaluate(args):
         print(f"PNG: {path}")
 
 
+def _positive_int(text):
+    """argparse type: an integer >= 1 ("2.5", "0", "-3" are refused)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="gan-zoo", description="GAN model zoo for TensorFlow/Keras 3")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -193,16 +207,16 @@ def main(argv=None):
     t.add_argument("overrides", nargs="*", help="section.key=value, e.g. train.epochs=1 data.source=/imgs")
     t.add_argument("--workdir", help="output folder (default runs/<recipe>)")
     t.add_argument("--strategy", default="default", choices=["default", "one_device", "mirrored", "multi_worker"])
-    t.add_argument("--devices", type=int, help="number of devices for mirrored (GPUs, or logical CPUs)")
+    t.add_argument("--devices", type=_positive_int, help="number of devices for mirrored (GPUs, or logical CPUs)")
     t.add_argument("--verbose", type=int, default=1, help="0 silent, 1 progress bar, 2 one line per epoch")
     t.set_defaults(func=_cmd_train)
 
     s = sub.add_parser("sample", help="write a PNG grid of samples")
     s.add_argument("model", help=".keras file, training workdir, or exported model folder")
-    s.add_argument("-n", type=int, default=64)
+    s.add_argument("-n", type=_positive_int, default=64, help="number of samples (default 64)")
     s.add_argument("-o", "--output", default="samples.png")
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--scale", type=int, default=2, help="pixel upscaling of the PNG")
+    s.add_argument("--scale", type=_positive_int, default=2, help="pixel upscaling of the PNG")
     s.add_argument("--label", type=int, help="class id for class-conditional models (cgan, acgan)")
     s.add_argument("--text", help='caption for text-conditional models, e.g. "an ankle boot"')
     s.set_defaults(func=_cmd_sample)
@@ -213,14 +227,14 @@ def main(argv=None):
     r.add_argument("-o", "--output", default="translated.png")
     r.add_argument("--direction", choices=["a2b", "b2a"], help="cyclegan .keras files: which way (default a2b)")
     r.add_argument("--domain", help="stargan: the target domain (an id, or a name for .keras files)")
-    r.add_argument("--scale", type=int, default=2, help="pixel upscaling of the PNG")
+    r.add_argument("--scale", type=_positive_int, default=2, help="pixel upscaling of the PNG")
     r.set_defaults(func=_cmd_translate)
 
     e = sub.add_parser("export", help="SavedModel in TF Serving layout (+ TFLite)")
     e.add_argument("model", help=".keras file or training workdir")
     e.add_argument("base_dir")
     e.add_argument("--name", required=True)
-    e.add_argument("--version", type=int)
+    e.add_argument("--version", type=_positive_int)
     e.add_argument("--tflite", nargs="*", choices=["float32", "dynamic", "float16"])
     e.set_defaults(func=_cmd_export)
 
@@ -228,7 +242,7 @@ def main(argv=None):
     v.add_argument("model", help=".keras file, training workdir, exported model folder, or 'real' (baseline)")
     v.add_argument("--dataset", required=True, help="mnist, fashion_mnist, usps (domain classifier) or any TFDS name/folder")
     v.add_argument("--source", help="data folder for folder datasets (usps: <root>/{train,test}/<digit>/)")
-    v.add_argument("-n", type=int, default=10_000, help="generated samples (default 10000)")
+    v.add_argument("-n", type=_positive_int, default=10_000, help="generated samples (default 10000)")
     v.add_argument("-o", "--output", default="report.json", help="report path; PNGs go beside it")
     v.add_argument("--extractor", nargs="+", default=["classifier"], choices=["classifier", "inception"])
     v.add_argument("--inception-weights", default="imagenet",
@@ -248,11 +262,15 @@ def main(argv=None):
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
         args.overrides = list(args.overrides) + extra
     try:
-        args.func(args)
-    except (ValueError, TypeError, FileNotFoundError) as err:
+        return args.func(args) or 0
+    except (ValueError, TypeError, OSError) as err:
+        # A sentence, not a traceback: these are the errors a user's input
+        # causes (bad path, existing export, bad recipe value). GAN_ZOO_DEBUG=1
+        # shows the traceback too.
+        if os.environ.get("GAN_ZOO_DEBUG"):
+            raise
         print(f"gan-zoo: error: {err}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":

@@ -88,10 +88,12 @@ def load(
             unpaired_split="trainB"``; TFDS ``cycle_gan/horse2zebra`` the
             same with its split names.
     """
-    if channels not in (None, 1, 3):
+    if channels not in (None, 1, 3) or isinstance(channels, bool):
         raise DataError(f"channels must be 1 (greyscale) or 3 (RGB), got {channels!r}.")
-    if int(batch_size) < 1:
-        raise DataError(f"batch_size must be >= 1, got {batch_size}.")
+    if not _is_int(batch_size) or batch_size < 1:
+        raise DataError(f"batch_size must be a whole number >= 1, got {batch_size!r}.")
+    if steps_per_epoch is not None and (not _is_int(steps_per_epoch) or steps_per_epoch < 1):
+        raise DataError(f"steps_per_epoch must be a whole number >= 1 or None, got {steps_per_epoch!r}.")
     if pairs is not None and pairs not in PAIR_TASKS:
         raise DataError(f"pairs must be one of {PAIR_TASKS}, got {pairs!r}.")
     if pairs is not None and (with_labels or captions is not None):
@@ -100,7 +102,7 @@ def load(
         raise DataError(
             "unpaired= makes (images_a, images_b) batches; it cannot be combined with with_labels, captions or pairs."
         )
-    size = _as_size(image_size)
+    size = check_size(image_size)
     if pairs in ("side_by_side", "side_by_side_reversed") and size is not None:
         size = (size[0], 2 * size[1])  # the file holds both halves
     caption_table = None
@@ -178,7 +180,7 @@ def arrays(source, *, split="test", image_size=None, channels=None, with_labels=
     ``with_labels=True``, ``(images, int32 labels)``), or a random subset of
     ``limit`` of them drawn with ``seed``. For evaluation, where every image
     counts and no batch may be dropped."""
-    ds, count, _ = _examples(source, split, _as_size(image_size), channels, with_labels)
+    ds, count, _ = _examples(source, split, check_size(image_size), channels, with_labels)
     if limit is not None and int(limit) > count:
         raise DataError(f"{source!r} split {split!r} has {count} images; asked for {limit}.")
     batches = list(ds.batch(2048).as_numpy_iterator())
@@ -205,14 +207,25 @@ def to_unit_range(images):
 # === Helpers ===
 
 
-def _as_size(image_size):
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def check_size(image_size):
+    """``None``, an int or ``(height, width)`` ints >= 1 -> ``(height,
+    width)``; anything else (a string such as ``"64"``, a float, 0) is a
+    DataError, never reinterpreted."""
     if image_size is None:
         return None
-    if isinstance(image_size, int):
-        return (image_size, image_size)
-    size = tuple(int(s) for s in image_size)
-    if len(size) != 2 or min(size) < 1:
-        raise DataError(f"image_size must be an int or (height, width), got {image_size!r}.")
+    problem = f"image_size must be an int or (height, width) of whole numbers >= 1, got {image_size!r}"
+    if _is_int(image_size):
+        size = (int(image_size), int(image_size))
+    elif isinstance(image_size, (tuple, list)) and len(image_size) == 2 and all(_is_int(s) for s in image_size):
+        size = tuple(int(s) for s in image_size)
+    else:
+        raise DataError(f"{problem} ({type(image_size).__name__}).")
+    if min(size) < 1:
+        raise DataError(f"{problem}.")
     return size
 
 
@@ -357,6 +370,28 @@ def _examples(source, split, size, channels, with_labels):
     return ds, count, channels
 
 
+def unreachable_hosts(builder, timeout=5.0):
+    """The download hosts of a TFDS builder (from its registered URLs) that
+    do not answer a TCP connection within ``timeout`` seconds. Empty when
+    all answer, or when the builder lists no URLs (manual downloads)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    try:
+        urls = list(builder.url_infos or {})
+    except Exception:  # builders without a checksums file
+        urls = []
+    hosts = sorted({(u.hostname, u.port or (443 if u.scheme == "https" else 80))
+                    for u in map(urlsplit, urls) if u.hostname})
+    unreachable = []
+    for host, port in hosts:
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+        except OSError:
+            unreachable.append(host)
+    return unreachable
+
+
 def _tfds(name, split, size, channels, with_labels):
     import tensorflow_datasets as tfds
 
@@ -369,6 +404,15 @@ def _tfds(name, split, size, channels, with_labels):
             f"({first_line}); see tfds.list_builders() for the names."
         ) from None
     if not builder.is_prepared():
+        unreachable = unreachable_hosts(builder)
+        if unreachable:
+            # TFDS would retry each file for minutes before failing (PITFALLS 17).
+            raise DataError(
+                f"TFDS dataset {name!r} is not prepared in {builder.data_dir!r} and its download "
+                f"host(s) {unreachable} cannot be reached (offline?). Point TFDS_DATA_DIR at a folder "
+                "that holds the prepared dataset (export TFDS_DATA_DIR=/abs/path/to/tensorflow_datasets), "
+                "or run once on a machine with network access."
+            )
         try:
             builder.download_and_prepare()
         except Exception as e:

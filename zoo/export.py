@@ -51,13 +51,44 @@ def _archive(model, serve, signature):
     names = list(signature)
 
     def endpoint(*args):
-        return serve(dict(zip(names, args)))
+        inputs = dict(zip(names, args))
+        # A served signature does not enforce its declared shapes: a 16x16
+        # image would reach the generator and fail as a bare reshape error.
+        with tf.control_dependencies(input_guards(inputs, signature)):
+            inputs = {k: tf.identity(v) for k, v in inputs.items()}
+        return serve(inputs)
 
     # Positional specs named after the inputs: the signature's input keys are
     # then exactly ``names`` (a dict spec would be flattened to ``inputs``).
     specs = [tf.TensorSpec(signature[n].shape, signature[n].dtype, name=n) for n in names]
     archive.add_endpoint(SIGNATURE, endpoint, input_signature=specs)
     return archive
+
+
+def shape_text(spec):
+    """``(batch, 28, 28, 1)`` for a spec of shape ``[None, 28, 28, 1]``
+    (no square brackets: TF prints an assertion's data inside them)."""
+    return "(" + ", ".join("batch" if d is None else str(d) for d in spec.shape.as_list()) + ")"
+
+
+def input_guards(inputs, signature):
+    """In-graph checks that each input has its spec's rank and fixed sizes.
+
+    Computed from ``tf.shape`` at run time (padded to the expected rank, so
+    a wrong rank fails the same assertion, with the same message, instead
+    of a shape error inside the comparison)."""
+    guards = []
+    for name, spec in signature.items():
+        dims = spec.shape.as_list()
+        shape = tf.shape(inputs[name], out_type=tf.int32)
+        ok = tf.equal(tf.size(shape), len(dims))
+        fixed = [i for i, d in enumerate(dims) if d is not None]
+        if fixed:
+            padded = tf.concat([shape, tf.zeros([len(dims)], tf.int32)], 0)[: len(dims)]
+            expected = tf.constant([dims[i] for i in fixed], tf.int32)
+            ok = tf.logical_and(ok, tf.reduce_all(tf.equal(tf.gather(padded, fixed), expected)))
+        guards.append(tf.debugging.Assert(ok, [f"{name} must have shape {shape_text(spec)}"], name=f"check_{name}_shape"))
+    return guards
 
 
 def _versions(model_dir):
@@ -238,6 +269,9 @@ def translator(path):
 
     def translate(images, domain=None):
         images = np.asarray(images, np.float32)
+        # Checked here too: exports made before the in-graph shape guard lack it.
+        if not inputs["image"].shape.is_compatible_with(images.shape):
+            raise ValueError(f"{path} takes image of shape {shape_text(inputs['image'])}; got {images.shape}.")
         feeds = {"image": tf.constant(images)}
         if takes_domain != (domain is not None):
             raise ValueError(

@@ -3,6 +3,7 @@
 import math
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 
@@ -10,14 +11,18 @@ def check_image_shape(image_shape, custom_networks=False):
     """``(height, width, channels)`` with 1 or 3 channels. With
     ``custom_networks`` (the caller passed both networks), any per-example
     shape is accepted, e.g. ``(2,)`` for 2-D points."""
+    if isinstance(image_shape, (str, bytes)) or not all(
+        isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in image_shape
+    ):
+        raise ValueError(f"image_shape must be whole numbers (height, width, channels), got {image_shape!r}.")
     image_shape = tuple(int(d) for d in image_shape)
     if custom_networks:
         if not image_shape or min(image_shape) < 1:
             raise ValueError(f"image_shape must be positive sizes, got {image_shape}.")
         return image_shape
-    if len(image_shape) != 3 or image_shape[2] not in (1, 3):
+    if len(image_shape) != 3 or image_shape[2] not in (1, 3) or min(image_shape[:2]) < 1:
         raise ValueError(
-            "image_shape must be (height, width, channels) with 1 or 3 channels, "
+            "image_shape must be (height, width, channels) with height, width >= 1 and 1 or 3 channels, "
             f"got {image_shape}."
         )
     return image_shape

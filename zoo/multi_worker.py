@@ -121,8 +121,7 @@ def train(recipe, workdir, *, verbose=1, samples=64):
 
     strategy = distribute.make_strategy("multi_worker")
     chief = _is_chief(strategy)
-    if chief:
-        zoo_train._claim_workdir(workdir, recipe)
+    zoo_train.check_workdir(workdir, recipe)
     model = zoo_train.build_model(recipe, strategy)
     train_cfg = recipe.get("train", {})
     epochs = int(train_cfg.get("epochs", 1))
@@ -131,6 +130,7 @@ def train(recipe, workdir, *, verbose=1, samples=64):
     # Every worker restores the chief's checkpoint (shared file system).
     restore_from = zoo_callbacks.EpochCheckpoint(model, os.path.join(workdir, "checkpoints"))
     first_epoch = restore_from.restore()
+    zoo_train.epochs_to_run(workdir, first_epoch, epochs)
     if first_epoch and verbose and chief:
         print(f"Resuming {recipe['name']} from epoch {first_epoch} in {workdir}")
     dataset = zoo_data.load(
@@ -140,6 +140,8 @@ def train(recipe, workdir, *, verbose=1, samples=64):
         first_epoch=first_epoch,
         steps_per_epoch=train_cfg.get("steps_per_epoch"),
     )
+    if chief:
+        zoo_train.claim_workdir(workdir, recipe)
 
     def on_epoch_end(epoch, logs):
         checkpoint.on_epoch_end(epoch, logs)

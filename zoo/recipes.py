@@ -45,8 +45,41 @@ DATA_KEYS = set(inspect.signature(zoo_data.load).parameters) - {
 }
 
 
+#: [train] keys that are whole numbers, with their minimum.
+TRAIN_WHOLE_NUMBERS = {
+    "epochs": 1, "steps_per_epoch": 1, "seed": 0, "sample_every": 1, "eval_every": 1,
+    "eval_samples": 1, "steps_per_execution": 1,
+}
+
+
 class RecipeError(ValueError):
     pass
+
+
+def _check_values(recipe):
+    """Types and ranges of the values the driver reads, so a typo such as
+    ``train.epochs=abc`` fails here, naming its key, not deep in ``fit``."""
+    train = recipe.get("train", {})
+    for key, minimum in TRAIN_WHOLE_NUMBERS.items():
+        value = train.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < minimum):
+            raise RecipeError(
+                f"[train] {key} must be a whole number >= {minimum}, got {value!r} ({type(value).__name__})."
+            )
+    if "jit_compile" in train and train["jit_compile"] not in (True, False, "auto"):
+        raise RecipeError(f"[train] jit_compile must be true, false or \"auto\", got {train['jit_compile']!r}.")
+    data = recipe["data"]
+    if not isinstance(data["source"], str) or not data["source"]:
+        raise RecipeError(f"[data] source must be a TFDS name or a folder path, got {data['source']!r}.")
+    value = data.get("batch_size")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise RecipeError(f"[data] batch_size must be a whole number >= 1, got {value!r} ({type(value).__name__}).")
+    try:
+        zoo_data.check_size(data.get("image_size"))
+    except zoo_data.DataError as e:
+        raise RecipeError(f"[data] {e}") from None
+    if data.get("channels") not in (None, 1, 3) or isinstance(data.get("channels"), bool):
+        raise RecipeError(f"[data] channels must be 1 (greyscale) or 3 (RGB), got {data['channels']!r}.")
 
 
 def _unknown(section, found, valid):
@@ -116,6 +149,7 @@ def validate(recipe):
     if "source" not in recipe["data"]:
         raise RecipeError("Recipe section [data] needs `source` (a TFDS name or a folder).")
     _unknown("train", recipe.get("train", {}), TRAIN_KEYS)
+    _check_values(recipe)
     precision = recipe.get("train", {}).get("precision", "float32")
     if precision not in zoo_precision.CHOICES:
         raise RecipeError(f"[train] precision must be one of {list(zoo_precision.CHOICES)}, got {precision!r}.")

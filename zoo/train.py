@@ -9,9 +9,11 @@ import statistics
 import time
 
 import keras
+import tensorflow as tf
 
 from zoo import callbacks as zoo_callbacks
 from zoo import data as zoo_data
+from zoo import files
 from zoo import distribute
 from zoo import precision as zoo_precision
 from zoo import recipes as zoo_recipes
@@ -47,31 +49,68 @@ def build_model(recipe, strategy):
     return model
 
 
-def _claim_workdir(workdir, recipe):
-    """Refuses a work directory that holds a run of another recipe."""
-    os.makedirs(workdir, exist_ok=True)
+class RunFinished(Exception):
+    """The work directory's run already reached ``train.epochs``."""
+
+    def __init__(self, workdir, epochs_done, epochs):
+        super().__init__(
+            f"{workdir} is already trained to epoch {epochs_done} (train.epochs={epochs}); "
+            f"raise train.epochs to continue (e.g. train.epochs={epochs_done + 5}), "
+            "or pass another --workdir to train anew."
+        )
+        self.workdir, self.epochs_done, self.epochs = workdir, epochs_done, epochs
+
+
+def check_workdir(workdir, recipe):
+    """Refuses a work directory whose checkpoints belong to another recipe.
+
+    Read-only: nothing is written until the recipe, the data and the model
+    are known to be good (``claim_workdir``), so a command that fails on a
+    typo leaves nothing that blocks the corrected one. A ``recipe.json``
+    without checkpoints (a run that never finished an epoch) is no run to
+    protect: the new recipe replaces it.
+    """
     path = os.path.join(workdir, "recipe.json")
+    if not os.path.exists(path) or not zoo_callbacks.EpochCheckpoint.has_checkpoints(
+        os.path.join(workdir, "checkpoints")
+    ):
+        return
+    with open(path) as f:
+        previous = json.load(f)
     identity = json.loads(json.dumps(_identity(recipe)))
-    if os.path.exists(path):
-        with open(path) as f:
-            previous = json.load(f)
-        if previous != identity:
-            raise ValueError(
-                f"Work directory {workdir!r} holds a run of a different recipe "
-                f"({previous.get('model')}, {previous.get('data', {}).get('source')}); "
-                "use another --workdir, or delete it to start over."
-            )
-    else:
-        write_json(path, identity)
+    if previous != identity:
+        changed = sorted(k for k in set(previous) | set(identity) if previous.get(k) != identity.get(k))
+        raise ValueError(
+            f"Work directory {workdir!r} holds checkpoints of a different recipe "
+            f"({previous.get('model')} on {previous.get('data', {}).get('source')}; differs in {changed}). "
+            f"To keep it, pass another --workdir; to start over, delete it (rm -r {workdir})."
+        )
 
 
-def write_json(path, obj):
-    """Writes JSON via a temporary name and a rename (never half-written)."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=2, default=str)
-    os.replace(tmp, path)
+def claim_workdir(workdir, recipe):
+    """Records the recipe that owns ``workdir`` (after ``check_workdir``)."""
+    files.write_json(os.path.join(workdir, "recipe.json"), _identity(recipe))
+
+
+def finished_epochs(workdir):
+    """Epochs checkpointed in ``workdir`` (0 when none), read from the index."""
+    state = tf.train.get_checkpoint_state(os.path.join(workdir, "checkpoints"))
+    if state is None:
+        return 0
+    tail = os.path.basename(state.model_checkpoint_path).rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def epochs_to_run(workdir, first_epoch, epochs):
+    """Raises ``RunFinished`` when nothing is left to train, and a clear
+    error when the checkpoint is past the recipe's ``train.epochs``."""
+    if first_epoch == epochs:
+        raise RunFinished(workdir, first_epoch, epochs)
+    if first_epoch > epochs:
+        raise ValueError(
+            f"{workdir} holds a run trained to epoch {first_epoch}, beyond train.epochs={epochs}; "
+            f"raise train.epochs above {first_epoch} to continue it, or pass another --workdir."
+        )
 
 
 def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, samples=64):
@@ -87,7 +126,7 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
         from zoo import multi_worker
 
         return multi_worker.train(recipe, workdir, verbose=verbose)
-    _claim_workdir(workdir, recipe)
+    check_workdir(workdir, recipe)
     strat = distribute.make_strategy(strategy, devices)
     model = build_model(recipe, strat)
     train_cfg = recipe.get("train", {})
@@ -96,6 +135,7 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
 
     checkpoint = zoo_callbacks.EpochCheckpoint(model, os.path.join(workdir, "checkpoints"))
     first_epoch = checkpoint.restore()
+    epochs_to_run(workdir, first_epoch, epochs)
     if first_epoch and verbose:
         print(f"Resuming {recipe['name']} from epoch {first_epoch} in {workdir}")
     data_cfg = dict(recipe["data"])
@@ -106,6 +146,7 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
         first_epoch=first_epoch,
         steps_per_epoch=train_cfg.get("steps_per_epoch"),
     )
+    claim_workdir(workdir, recipe)
     throughput = zoo_callbacks.Throughput(data_cfg.get("batch_size", 128))
     log_dir = os.path.join(workdir, "logs")
     callbacks = [
@@ -136,20 +177,18 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
                 n_per_class=max(1, train_cfg.get("eval_samples", 2000) // getattr(model, "num_classes", 10)),
             ))
     start = time.perf_counter()
-    history = None
-    if first_epoch < epochs:
-        history = model.fit(
-            dataset,
-            epochs=epochs,
-            initial_epoch=first_epoch,
-            steps_per_epoch=dataset.steps_per_epoch,
-            callbacks=callbacks,
-            verbose=verbose,
-            shuffle=False,  # the dataset is shuffled per epoch, keyed on the seed
-        )
+    history = model.fit(
+        dataset,
+        epochs=epochs,
+        initial_epoch=first_epoch,
+        steps_per_epoch=dataset.steps_per_epoch,
+        callbacks=callbacks,
+        verbose=verbose,
+        shuffle=False,  # the dataset is shuffled per epoch, keyed on the seed
+    )
     summary = run_summary(
         recipe, model, first_epoch, dataset.steps_per_epoch, time.perf_counter() - start,
-        {k: [float(x) for x in v] for k, v in (history.history.items() if history else [])},
+        {k: [float(x) for x in v] for k, v in history.history.items()},
         strategy, strat.num_replicas_in_sync,
     )
     summary["images_per_s_median"] = throughput.median
@@ -189,4 +228,4 @@ def save_outputs(model, workdir, summary):
     tmp = os.path.join(workdir, f"model.tmp-{os.getpid()}.keras")
     model.save(tmp)
     os.replace(tmp, os.path.join(workdir, "model.keras"))
-    write_json(os.path.join(workdir, "summary.json"), summary)
+    files.write_json(os.path.join(workdir, "summary.json"), summary)

@@ -119,3 +119,25 @@ def test_cli_translates_to_a_domain_from_keras_file_and_export(tmp_path, capsys)
     assert "--domain" in capsys.readouterr().err
     assert cli.main(["translate", str(tmp_path / "serving" / "sg"), str(folder), "--domain", "7"]) == 2
     assert "domain must be domain ids in [0, 3)" in capsys.readouterr().err
+
+
+def test_domain_terms_use_the_source_for_d_and_the_target_for_g():
+    """A D that reads every image as domain 0 (zero weights, biases [10,
+    -10], learning rate 0), on a batch drawn entirely from domain 0: D's
+    domain loss on real images (source labels) is ~0, G's domain loss on
+    its translations is ~20 for each target of domain 1, so about 10 on
+    average. Computed against the source domains it would be ~0."""
+    import keras
+
+    from helpers import random_images
+
+    image = keras.Input((16, 16, 1))
+    critic = keras.layers.Conv2D(1, 3, padding="same")(image)
+    domains = keras.layers.Dense(2, kernel_initializer="zeros",
+                                 bias_initializer=keras.initializers.Constant([10.0, -10.0]))(keras.layers.Flatten()(image))
+    frozen = keras.Model(image, [critic, domains])
+    model = build(StarGAN, dict(TINY, num_domains=2, discriminator=frozen, d_steps=1),
+                  d_optimizer=keras.optimizers.SGD(0.0))
+    logs = fit_once(model, (random_images((16, 16, 1), 16), np.zeros(16, np.int32)))
+    assert logs["d_domain_loss"] < 1e-3
+    assert 2.0 < logs["g_domain_loss"] < 18.0, logs["g_domain_loss"]

@@ -31,7 +31,7 @@ import numpy as np
 
 from zoo import data as zoo_data
 from zoo.eval import metrics
-from zoo.train import write_json
+from zoo.files import write_json
 
 IMAGE_SIZE = 28
 FEATURES_LAYER = "features"

@@ -24,7 +24,7 @@ import numpy as np
 
 from zoo import data as zoo_data
 from zoo.eval import classifiers, frechet, metrics, reference, reports
-from zoo.train import write_json
+from zoo.files import write_json
 
 EXTRACTORS = ("classifier", "inception")
 

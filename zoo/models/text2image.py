@@ -1,5 +1,7 @@
 """Text-to-image GAN with a matching-aware discriminator (GAN-CLS, Reed et al. 2016)."""
 
+import warnings
+
 import numpy as np
 import tensorflow as tf
 import keras
@@ -199,14 +201,39 @@ class Text2Image(AdversarialModel):
                 raise TypeError(f"text must be strings, got {type(t).__name__} ({t!r:.40}).")
             if not _standardize(t.decode() if isinstance(t, bytes) else t).split():
                 raise ValueError(f"text must contain at least one word; got {t!r}.")
-        return {"text": array.astype(str)}
+        array = array.astype(str)
+        self._check_words(array)
+        return {"text": array}
+
+    def _check_words(self, texts):
+        """Text the model cannot read is refused: a caption none of whose
+        first ``max_tokens`` words is in the vocabulary would condition G on
+        the unknown token alone. Unknown words beside known ones are read as
+        that one token: a warning names them."""
+        known = set(self.vocabulary)
+        unknown = set()
+        for t in dict.fromkeys(texts):  # each distinct caption once
+            words = _standardize(t).split()[: self.max_tokens]
+            if not known.intersection(words):
+                raise ValueError(
+                    f"text {t!r} has no word of this model's vocabulary ({len(known)} words, e.g. "
+                    f"{', '.join(self.vocabulary[:8])}; the full list is in the config / metadata.json)."
+                )
+            unknown.update(w for w in words if w not in known)
+        if unknown:
+            warnings.warn(
+                f"{len(unknown)} word(s) not in the vocabulary are read as one unknown token: "
+                f"{', '.join(sorted(unknown)[:10])}.", stacklevel=3,
+            )
 
     def generator_feed(self, latent, condition):
         return [tf.convert_to_tensor(latent), self.tokenize(condition["text"])]
 
     def serving_guards(self, condition):
-        words = tf.reduce_sum(tf.cast(self.tokenize(condition["text"]) > 0, tf.int32), axis=-1)
-        return [tf.debugging.assert_positive(words, message="text must contain at least one word")]
+        # Ids >= 2 are vocabulary words (0 padding, 1 unknown).
+        words = tf.reduce_sum(tf.cast(self.tokenize(condition["text"]) >= 2, tf.int32), axis=-1)
+        message = "text must contain at least one word of the vocabulary (metadata.json)"
+        return [tf.debugging.assert_positive(words, message=message)]
 
     def export_resources(self):
         return [self.vectorizer]

@@ -1,0 +1,72 @@
+"""Every registered model's defaults are its paper's: loss family, critic
+steps, loss weights, optimizers. The table is written from the papers (cited
+per row), not read from the code, so a changed default fails here; a model
+registered without a row fails too."""
+
+import pytest
+
+import zoo
+
+ADAM_DCGAN = ("Adam", {"learning_rate": 2e-4, "beta_1": 0.5, "beta_2": 0.999})
+#: name -> (attributes of zoo.get(name), (G optimizer, D optimizer) class and config)
+PAPER_DEFAULTS = {
+    # Goodfellow et al. 2014: the non-saturating G loss is the one the paper recommends in practice.
+    "gan": ({"adversarial_loss": "non_saturating", "d_steps": 1, "latent_dim": 100}, (ADAM_DCGAN, ADAM_DCGAN)),
+    # Radford et al. 2016: z in R^100, Adam 2e-4 / beta1 0.5.
+    "dcgan": ({"adversarial_loss": "non_saturating", "d_steps": 1, "latent_dim": 100}, (ADAM_DCGAN, ADAM_DCGAN)),
+    # Arjovsky et al. 2017, Algorithm 1: c = 0.01, n_critic = 5, RMSProp 5e-5.
+    "wgan": ({"adversarial_loss": "wasserstein", "d_steps": 5, "clip_value": 0.01},
+             (("RMSprop", {"learning_rate": 5e-5}),) * 2),
+    # Gulrajani et al. 2017, Algorithm 1: lambda = 10, n_critic = 5, Adam 1e-4 (0, 0.9).
+    "wgan_gp": ({"adversarial_loss": "wasserstein", "d_steps": 5, "gp_weight": 10.0},
+                (("Adam", {"learning_rate": 1e-4, "beta_1": 0.0, "beta_2": 0.9}),) * 2),
+    # Miyato et al. 2018: hinge loss, n_dis = 5, Adam 2e-4 (0, 0.9).
+    "sngan": ({"adversarial_loss": "hinge", "d_steps": 5},
+              (("Adam", {"learning_rate": 2e-4, "beta_1": 0.0, "beta_2": 0.9}),) * 2),
+    # Mao et al. 2017: least squares, Adam 2e-4 / 0.5.
+    "lsgan": ({"adversarial_loss": "least_squares", "d_steps": 1}, (ADAM_DCGAN, ADAM_DCGAN)),
+    # Mirza & Osindero 2014 + Reed et al. 2016 (GAN-CLS): mismatched-label negatives on.
+    "cgan": ({"mismatched_negatives": True, "adversarial_loss": "non_saturating", "num_classes": 10},
+             (ADAM_DCGAN, ADAM_DCGAN)),
+    # Odena et al. 2017: class terms weighted 1 in both losses.
+    "acgan": ({"class_loss_weight": 1.0, "adversarial_loss": "non_saturating"}, (ADAM_DCGAN, ADAM_DCGAN)),
+    # Reed et al. 2016: matching-aware discriminator (GAN-CLS).
+    "text2image": ({"mismatched_negatives": True, "adversarial_loss": "non_saturating"}, (ADAM_DCGAN, ADAM_DCGAN)),
+    # Isola et al. 2017: lambda_L1 = 100, dropout 0.5 in G, 70x70 PatchGAN (3 layers).
+    "pix2pix": ({"l1_weight": 100.0, "adversarial_weight": 1.0, "dropout": 0.5, "d_layers": 3,
+                 "adversarial_loss": "non_saturating"}, (ADAM_DCGAN, ADAM_DCGAN)),
+    # Zhu et al. 2017: least squares, lambda_cyc = 10, identity 0.5 * lambda, pool of 50, 9 blocks.
+    "cyclegan": ({"adversarial_loss": "least_squares", "cycle_weight": 10.0, "identity_weight": 0.5,
+                  "pool_size": 50, "n_blocks": 9}, (ADAM_DCGAN, ADAM_DCGAN)),
+    # Choi et al. 2018: WGAN-GP, lambda_cls 1, lambda_rec 10, lambda_gp 10, n_critic 5, Adam 1e-4 (0.5, 0.999).
+    "stargan": ({"adversarial_loss": "wasserstein", "domain_weight": 1.0, "reconstruction_weight": 10.0,
+                 "gp_weight": 10.0, "d_steps": 5, "n_blocks": 6},
+                (("Adam", {"learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.999}),) * 2),
+}
+
+#: Small constructor overrides that leave every defaulted attribute above alone.
+SMALL = {
+    "pix2pix": {"filters": 4, "source_shape": (16, 16, 1), "target_shape": (16, 16, 3)},
+    "cyclegan": {"filters": 4, "d_filters": 4},
+    "stargan": {"filters": 4, "d_filters": 4},
+}
+
+
+def test_every_registered_model_has_a_row():
+    assert sorted(PAPER_DEFAULTS) == zoo.names()
+
+
+@pytest.mark.parametrize("name", sorted(PAPER_DEFAULTS))
+def test_paper_defaults(name):
+    attributes, optimizers = PAPER_DEFAULTS[name]
+    model = zoo.get(name, **SMALL.get(name, {"g_filters": 4, "d_filters": 4} if name not in ("gan",) else {}))
+    for key, expected in attributes.items():
+        assert getattr(model, key) == expected, f"{name}.{key} = {getattr(model, key)!r}, paper: {expected!r}"
+    for which, optimizer, (class_name, config) in zip(("G", "D"), (model.g_optimizer, model.d_optimizer), optimizers):
+        assert type(optimizer).__name__ == class_name, f"{name} {which} optimizer {type(optimizer).__name__}"
+        got = optimizer.get_config()
+        for key, value in config.items():
+            lr = got[key]
+            if isinstance(lr, dict):  # a schedule (CycleGAN's linear decay): its initial rate
+                lr = lr["config"].get("initial_learning_rate", lr["config"].get("learning_rate"))
+            assert lr == pytest.approx(value), f"{name} {which} optimizer {key} = {lr}, paper: {value}"
