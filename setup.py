@@ -23,8 +23,10 @@ setup(
     extras_require={
         # Every import of tests/ and benchmarks/ is declared here:
         # tests/test_packaging.py checks it, .ci/run installs into a fresh venv.
-        "test": ["pytest>=8", "tensorflow-serving-api>=2.16", "scipy>=1.11"],
-        "bench": ["matplotlib", "scipy>=1.11", "torch==2.13.0"],  # plots, sqrtm row, PyTorch rows of benchmarks/
+        # The smoke tests run the benchmark scripts: their plots (matplotlib)
+        # and the sqrtm row (scipy) are test dependencies too.
+        "test": ["pytest>=8", "tensorflow-serving-api>=2.16", "scipy>=1.11", "matplotlib>=3.7"],
+        "bench": ["matplotlib>=3.7", "scipy>=1.11", "torch==2.13.0"],  # + the PyTorch rows of benchmarks/
     },
     entry_points={"console_scripts": ["gan-zoo=zoo.cli:main"]},
 )

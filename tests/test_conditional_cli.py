@@ -71,6 +71,7 @@ def test_bad_label_is_a_clear_cli_error(cgan, tmp_path, capsys, where, args, mes
 @pytest.mark.parametrize("args, message", [
     (["--text", ""], "at least one word"),
     (["--text", "?!"], "at least one word"),
+    (["--text", "zebra quantum"], "at least one word of the vocabulary"),  # only unknown words
     ([], "--text"),
 ])
 def test_bad_text_is_a_clear_cli_error_for_the_export(text2image, tmp_path, capsys, args, message):

@@ -3,8 +3,8 @@ the CLI's export and sample."""
 
 import json
 import os
-import shutil
 import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -64,9 +64,10 @@ def test_metadata(model, tmp_path):
 
 def test_saved_model_cli_lists_the_named_signature(model, tmp_path):
     path = export.saved_model(model, tmp_path, "dcgan")
-    cli_path = shutil.which("saved_model_cli")
-    if cli_path is None:
-        pytest.skip("saved_model_cli not on PATH")
+    # The interpreter's own bin/ (a venv's, even when it is not activated):
+    # tensorflow installs saved_model_cli there. Never skipped.
+    cli_path = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+    assert os.path.exists(cli_path), f"tensorflow's saved_model_cli is not beside {sys.executable}"
     out = subprocess.run([cli_path, "show", "--dir", path, "--all"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     text = out.stdout
@@ -102,4 +103,8 @@ def test_cli_export_then_sample_from_the_export(model, tmp_path, capsys):
 
     np.testing.assert_array_equal(grid, images.grid(expected)[..., 0])
     assert cli.main(["sample", str(tmp_path / "nothing"), "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "No model at" in err and "exported SavedModel folder" in err
+    (tmp_path / "empty").mkdir()  # a folder that is neither a work directory nor an export
+    assert cli.main(["sample", str(tmp_path / "empty"), "-o", str(tmp_path / "x.png")]) == 2
     assert "No SavedModel" in capsys.readouterr().err

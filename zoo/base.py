@@ -16,6 +16,7 @@ import tensorflow as tf
 import keras
 
 from zoo import losses as zoo_losses
+from zoo.layers import whole_number
 from zoo.registry import constructor_args
 
 
@@ -515,19 +516,6 @@ class AdversarialModel(keras.Model):
         """What ``export.tflite`` converts; the serving endpoints unless a
         model's serving inputs are beyond TFLite's built-in ops (strings)."""
         return self.serving_endpoints()
-
-
-def whole_number(name, value, minimum=None):
-    """``value`` as an int, or a ValueError naming ``name``: floats that are
-    not whole (2.5), strings and booleans are refused, not truncated."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer, float, np.floating)) or (
-        isinstance(value, (float, np.floating)) and not float(value).is_integer()
-    ):
-        raise ValueError(f"{name} must be a whole number, got {value!r} ({type(value).__name__}).")
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
-    return value
 
 
 def check_labels(labels, n, num_classes):

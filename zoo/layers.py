@@ -7,6 +7,19 @@ import numpy as np
 from keras import layers, ops
 
 
+def whole_number(name, value, minimum=None):
+    """``value`` as an int, or a ValueError naming ``name``: floats that are
+    not whole (2.5), strings and booleans are refused, not truncated."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer, float, np.floating)) or (
+        isinstance(value, (float, np.floating)) and not float(value).is_integer()
+    ):
+        raise ValueError(f"{name} must be a whole number, got {value!r} ({type(value).__name__}).")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
+    return value
+
+
 def check_image_shape(image_shape, custom_networks=False):
     """``(height, width, channels)`` with 1 or 3 channels. With
     ``custom_networks`` (the caller passed both networks), any per-example
@@ -136,7 +149,7 @@ def dcgan_generator(image_shape, latent_dim, filters=64, kernel_size=4, name="ge
     Batch norm is synchronized so the model trains the same on any number of
     replicas (PITFALLS 14).
     """
-    z = keras.Input((latent_dim,), name="latent")
+    z = keras.Input((whole_number("latent_dim", latent_dim, minimum=1),), name="latent")
     return keras.Model(z, dcgan_upsampler(z, image_shape, filters, kernel_size), name=name)
 
 
@@ -210,7 +223,7 @@ def dcgan_networks(
 
 def mlp_generator(image_shape, latent_dim, hidden_units=(256, 512, 1024), name="generator"):
     image_shape = check_image_shape(image_shape)
-    z = keras.Input((latent_dim,), name="latent")
+    z = keras.Input((whole_number("latent_dim", latent_dim, minimum=1),), name="latent")
     x = z
     for units in hidden_units:
         x = layers.Dense(units)(x)
@@ -268,7 +281,7 @@ def conditional_dcgan_generator(image_shape, latent_dim, condition, condition_di
                                 filters=64, kernel_size=4, name="generator"):
     """DCGAN generator on ``[z, condition vector]`` (Mirza & Osindero's joint
     input). ``condition``: a builder from ``label_condition`` / ``token_condition``."""
-    z = keras.Input((latent_dim,), name="latent")
+    z = keras.Input((whole_number("latent_dim", latent_dim, minimum=1),), name="latent")
     condition_input, vector = condition(condition_dim)
     x = layers.Concatenate(name="latent_and_condition")([z, vector])
     return keras.Model([z, condition_input], dcgan_upsampler(x, image_shape, filters, kernel_size), name=name)

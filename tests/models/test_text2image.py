@@ -82,6 +82,7 @@ def test_text_changes_the_output_and_order_of_words_does_not():
     ([" ,; ", "a boot"], ValueError, "at least one word"),
     ([1, 2], TypeError, "must be strings"),
     (["a", "b", "c"], ValueError, "one string or 2 strings"),
+    (["a boot", "zebra quantum"], ValueError, "no word of this model's vocabulary"),
 ])
 def test_bad_text_is_a_clear_error(text, error, message):
     with pytest.raises(error, match=message):
@@ -95,6 +96,16 @@ def test_exported_model_rejects_empty_text(tmp_path):
     assert fn(latent=latent, text=tf.constant(["a boot", "dress"]))["images"].shape == (2, 28, 28, 1)
     with pytest.raises(tf.errors.InvalidArgumentError, match="at least one word"):
         fn(latent=latent, text=tf.constant(["a boot", "!!"]))
+    # Words the model does not know are one unknown token: text of only those is refused too.
+    with pytest.raises(tf.errors.InvalidArgumentError, match="at least one word of the vocabulary"):
+        fn(latent=latent, text=tf.constant(["a boot", "zebra quantum"]))
+
+
+def test_unknown_words_beside_known_ones_are_named_in_a_warning():
+    model = build(Text2Image, TINY)
+    with pytest.warns(UserWarning, match=r"2 word\(s\) not in the vocabulary.*quantum, zebra"):
+        images = model.generate(2, text=["a zebra boot", "quantum dress"])
+    assert images.shape == (2, 28, 28, 1)
 
 
 def test_fit_on_image_batches_says_what_is_needed():
