@@ -25,4 +25,18 @@ from zoo import models  # noqa: E402,F401  (registers the variants)
 
 __version__ = "0.1.0"
 
+#: Submodules the README calls as ``zoo.<name>`` after a bare ``import zoo``,
+#: imported on first use (``zoo.export`` pulls in the TFLite converter path,
+#: ``zoo.eval`` the evaluation stack: not every script needs them).
+_LAZY_SUBMODULES = ("base", "callbacks", "distribute", "eval", "export", "files", "images", "layers",
+                    "multi_worker", "recipes", "registry", "train")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"zoo.{name}")
+    raise AttributeError(f"module 'zoo' has no attribute {name!r}")
+
 __all__ = ["AdversarialModel", "data", "get", "get_class", "losses", "names", "precision", "register", "schedules"]

@@ -22,9 +22,14 @@ def _cmd_train(args):
     compute = precision.resolve(recipe.get("train", {}).get("precision", "float32"))
     print(f"Training {recipe['name']} ({recipe['model']} on {recipe['data']['source']}, {compute}) in {workdir}")
     try:
-        _, summary = train.train(
-            recipe, workdir, strategy=args.strategy, devices=args.devices, verbose=args.verbose
-        )
+        if args.strategy == "multi_worker":
+            from zoo import multi_worker
+
+            _, summary = multi_worker.train(recipe, workdir, verbose=args.verbose)
+        else:
+            _, summary = train.train(
+                recipe, workdir, strategy=args.strategy, devices=args.devices, verbose=args.verbose
+            )
     except train.RunFinished as done:
         print(f"Nothing to do: {done}")
         return 0

@@ -123,9 +123,9 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
     if not isinstance(recipe, dict):
         recipe = zoo_recipes.load(recipe)
     if strategy == "multi_worker":
-        from zoo import multi_worker
-
-        return multi_worker.train(recipe, workdir, verbose=verbose)
+        # Keras fit() is broken under MultiWorkerMirroredStrategy (PITFALLS 7).
+        raise ValueError("strategy 'multi_worker' trains with the zoo's own loop: call zoo.multi_worker.train "
+                         "(gan-zoo train --strategy multi_worker does).")
     check_workdir(workdir, recipe)
     strat = distribute.make_strategy(strategy, devices)
     model = build_model(recipe, strat)
