@@ -136,7 +136,7 @@ def metadata(model, recipe=None, metrics=None, signature=None):
     }
 
 
-def saved_model(model, base_dir, name, version=None, *, recipe=None, metrics=None):
+def saved_model(model, base_dir, name, version=None, *, recipe=None, metrics=None, extra_metadata=None):
     """Exports ``model``'s generator(s) for TF Serving.
 
     Writes ``base_dir/name/<version>/`` (for models with several generators,
@@ -152,6 +152,8 @@ def saved_model(model, base_dir, name, version=None, *, recipe=None, metrics=Non
         version: positive int, or ``None`` for the next free version.
         recipe: optional recipe dict recorded in ``metadata.json``.
         metrics: optional dict of measured figures recorded in ``metadata.json``.
+        extra_metadata: entries that replace or extend ``metadata.json``'s
+            (e.g. the ``generator_steps`` of a model rebuilt from an export).
 
     Returns:
         The path of the version folder written (a list of paths for
@@ -176,7 +178,7 @@ def saved_model(model, base_dir, name, version=None, *, recipe=None, metrics=Non
             )
         targets.append(target)
     for (suffix, (serve, signature)), target in zip(endpoints.items(), targets):
-        info = metadata(model, recipe=recipe, metrics=metrics, signature=signature)
+        info = dict(metadata(model, recipe=recipe, metrics=metrics, signature=signature), **(extra_metadata or {}))
         parent = os.path.dirname(target)
         os.makedirs(parent, exist_ok=True)
         tmp = tempfile.mkdtemp(prefix=".export-", dir=parent)
@@ -207,6 +209,45 @@ def latest_version(path):
         f"No SavedModel in {path!r}: expected saved_model.pb there or numbered "
         "version folders (TF Serving layout <name>/<version>/saved_model.pb)."
     )
+
+
+def model_from_exports(*paths):
+    """The zoo model behind exported SavedModel(s), rebuilt from the config
+    in ``metadata.json`` with the generator weights the exports hold (one
+    export per generator: a CycleGAN needs its ``_a2b`` and ``_b2a``).
+
+    Exports carry no discriminator: it is freshly initialized, so the model
+    is for sampling and re-exporting (with a newer export's input checks),
+    not for resuming training. Raises if an export's weights do not match
+    the rebuilt networks by name and shape.
+    """
+    from zoo import registry
+
+    exports = []
+    for path in paths:
+        path = latest_version(path)
+        with open(os.path.join(path, METADATA)) as f:
+            meta = json.load(f)
+        loaded = tf.saved_model.load(path)  # kept alive while its variables are read
+        variables = {v.name.rsplit(":", 1)[0]: v.numpy() for v in loaded.signatures[SIGNATURE].variables}
+        exports.append((path, meta, variables))
+    configs = {json.dumps(meta["config"], sort_keys=True) for _, meta, _ in exports}
+    if len(configs) != 1:
+        raise ValueError(f"{list(paths)} are exports of different models; pass the exports of one model.")
+    meta = exports[0][1]
+    model = registry.get_class(meta["model"]).from_config(meta["config"])
+    for network in model.GENERATORS:
+        weights = getattr(model, network).weights
+        names = {w.path for w in weights}
+        holders = [(path, variables) for path, _, variables in exports if set(variables) == names]
+        if not holders:
+            raise ValueError(f"None of {[p for p, _, _ in exports]} holds the weights of {meta['model']}'s {network}.")
+        variables = holders[0][1]
+        for w in weights:
+            if tuple(variables[w.path].shape) != tuple(w.shape):
+                raise ValueError(f"{holders[0][0]}: {w.path} has shape {variables[w.path].shape}, the model {w.shape}.")
+            w.assign(variables[w.path])
+    return model
 
 
 # === Using an export without the zoo package ===

@@ -1,0 +1,57 @@
+"""The exports in ``saved_models/`` (what a fresh clone serves): each loads
+with TensorFlow alone, answers its declared signature, refuses inputs of
+the wrong shape with a message (the current export code's guards:
+``benchmarks/reexport_shipped.py`` re-made them from the same weights), and
+records what it was trained for."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from helpers import REPO
+
+ROOT = os.path.join(REPO, "saved_models")
+SHIPPED = sorted(d for d in os.listdir(ROOT) if os.path.isdir(os.path.join(ROOT, d)))
+
+
+def example(spec, n=2):
+    dims = [n if d is None else d for d in spec.shape.as_list()]
+    if spec.dtype == tf.string:
+        return tf.constant(["a leather boot"] * n)
+    if spec.dtype.is_integer:
+        return tf.zeros(dims, spec.dtype)
+    return tf.constant(np.random.default_rng(0).standard_normal(dims).astype("float32"))
+
+
+def test_the_shipped_set():
+    assert {"dcgan_mnist", "cgan_mnist", "text2image_fashion_mnist", "cyclegan_mnist_usps_a2b"} <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_export_serves_and_guards_its_shapes(name):
+    path = os.path.join(ROOT, name, "1")
+    meta = json.load(open(os.path.join(path, "metadata.json")))
+    assert meta["generator_steps"] > 0 and meta["metrics"], "a shipped model records its training"
+    assert os.path.exists(os.path.join(path, "model_float16.tflite"))
+    fn = tf.saved_model.load(path).signatures["serving_default"]
+    specs = fn.structured_input_signature[1]
+    assert set(specs) == set(meta["signature"]["inputs"])
+    feeds = {k: example(s) for k, s in specs.items()}
+    images = fn(**feeds)["images"].numpy()
+    assert images.shape[0] == 2 and np.isfinite(images).all() and np.abs(images).max() <= 1.0
+    # The float input (latent or image) with its last size off by one: refused by name.
+    key = next(k for k, s in specs.items() if s.dtype == tf.float32)
+    dims = [2 if d is None else d for d in specs[key].shape.as_list()]
+    dims[-1] += 1
+    with pytest.raises(tf.errors.InvalidArgumentError, match=f"{key} must have shape"):
+        fn(**dict(feeds, **{key: tf.zeros(dims)}))
+
+
+def test_shipped_text_model_refuses_text_without_a_vocabulary_word():
+    fn = tf.saved_model.load(os.path.join(ROOT, "text2image_fashion_mnist", "1")).signatures["serving_default"]
+    latent = tf.zeros([1, fn.structured_input_signature[1]["latent"].shape[-1]])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="at least one word of the vocabulary"):
+        fn(latent=latent, text=tf.constant(["zebra quantum"]))
