@@ -207,9 +207,8 @@ class FrechetCallback(keras.callbacks.Callback):
         if logs is not None:
             logs.update(fid=scores["fid"], kid=scores["kid"])
         if self.best_path and (self.best is None or scores["fid"] < self.best["fid"]):
-            tmp = f"{self.best_path}.tmp-{os.getpid()}.keras"
-            self.model.save(tmp)
-            os.replace(tmp, self.best_path)
+            with files.atomic_path(self.best_path) as tmp:
+                self.model.save(tmp)
             self.best = dict(scores, epoch=epoch + 1, extractor=self.extractor.id, samples=self.n)
             files.write_json(self._best_json(), self.best)
 

@@ -28,6 +28,7 @@ import numpy as np
 import tensorflow as tf
 import keras
 
+from zoo import files
 from zoo import precision as zoo_precision
 
 SIGNATURE = "serving_default"
@@ -383,11 +384,8 @@ def tflite(model, path, quantize=None, *, direction=None):
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
             converter.target_spec.supported_types = [tf.float16]
         flatbuffer = converter.convert()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp_path = f"{path}.tmp-{os.getpid()}"
-    with open(tmp_path, "wb") as f:
+    with files.atomic_path(path) as tmp, open(tmp, "wb") as f:
         f.write(flatbuffer)
-    os.replace(tmp_path, path)
     return path
 
 

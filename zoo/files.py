@@ -6,18 +6,33 @@ callbacks, the evaluation and the CLI can all use it without importing each
 other.
 """
 
+import contextlib
 import json
 import os
 import zipfile
 
 
-def write_json(path, obj):
-    """Writes JSON via a temporary name and a rename (never half-written)."""
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yields a temporary name beside ``path`` to write to; on success it is
+    renamed onto ``path`` (atomic on POSIX: readers see the old file or the
+    new one, never half of one), on error it is removed. The temporary name
+    keeps ``path``'s extension (``model.save`` and ``np.savez`` go by it).
+    Creates the parent folder."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w") as f:
+    tmp = f"{path}.tmp-{os.getpid()}{os.path.splitext(path)[1]}"
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_json(path, obj):
+    """Writes JSON atomically (never half-written)."""
+    with atomic_path(path) as tmp, open(tmp, "w") as f:
         json.dump(obj, f, indent=2, default=str)
-    os.replace(tmp, path)
 
 
 def read_json(path):

@@ -1,9 +1,10 @@
 """Image grids as PNG."""
 
 import math
-import os
 
 import numpy as np
+
+from zoo import files
 
 
 def to_uint8(images):
@@ -42,8 +43,6 @@ def save_grid(images, path, columns=None, scale=1):
     image = Image.fromarray(mosaic[..., 0] if mosaic.shape[-1] == 1 else mosaic)
     if scale != 1:
         image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}.png"
-    image.save(tmp)
-    os.replace(tmp, path)
+    with files.atomic_path(path) as tmp:
+        image.save(tmp, format="PNG")
     return path

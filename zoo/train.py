@@ -225,7 +225,6 @@ def run_summary(recipe, model, first_epoch, steps_per_epoch, wall_seconds, histo
 def save_outputs(model, workdir, summary):
     """``model.keras`` (written to a temporary name, then renamed) and
     ``summary.json``."""
-    tmp = os.path.join(workdir, f"model.tmp-{os.getpid()}.keras")
-    model.save(tmp)
-    os.replace(tmp, os.path.join(workdir, "model.keras"))
+    with files.atomic_path(os.path.join(workdir, "model.keras")) as tmp:
+        model.save(tmp)
     files.write_json(os.path.join(workdir, "summary.json"), summary)

@@ -31,7 +31,7 @@ import numpy as np
 
 from zoo import data as zoo_data
 from zoo.eval import metrics
-from zoo.files import write_json
+from zoo.files import atomic_path, write_json
 
 IMAGE_SIZE = 28
 FEATURES_LAYER = "features"
@@ -174,10 +174,9 @@ def _save_inference_copy(model, output, info):
     # A fresh functional wrapper over the same layers: uncompiled, so no
     # optimizer slots are written.
     clean = keras.Model(model.input, model.output, name=model.name)
-    tmp = f"{output}.tmp-{os.getpid()}.keras"
-    clean.save(tmp)
-    info["sha256"] = _sha256(tmp)
-    os.replace(tmp, output + ".keras")
+    with atomic_path(output + ".keras") as tmp:
+        clean.save(tmp)
+        info["sha256"] = _sha256(tmp)
     write_json(output + ".json", info)
 
 

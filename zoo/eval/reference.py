@@ -15,6 +15,7 @@ import os
 import numpy as np
 
 from zoo import data as zoo_data
+from zoo import files
 from zoo.eval import classifiers, frechet
 
 
@@ -46,11 +47,8 @@ def features(extractor, source, split="test", n=None, seed=0, cache=True):
     mu, sigma = frechet.feature_statistics(feats)
     out = {"features": feats, "logits": logits, "labels": labels, "mu": mu, "sigma": sigma}
     if cache:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.tmp-{os.getpid()}.npz"
         stored = dict(out, labels=labels if labels is not None else np.zeros(0, np.int32))
-        with open(tmp, "wb") as f:
+        with files.atomic_path(path) as tmp, open(tmp, "wb") as f:
             np.savez(f, **stored)
-        os.replace(tmp, path)
     out["path"] = path if cache else None
     return out
