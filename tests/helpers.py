@@ -44,6 +44,16 @@ def two_replicas():
 # === Building blocks ===
 
 
+def gan_zoo(*args, wait=True):
+    """Runs the CLI in a fresh process: a ``CompletedProcess`` (``wait``), or
+    a ``Popen`` with separate stdout and stderr pipes to signal and read."""
+    command = [sys.executable, "-m", "zoo.cli", *args]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    if wait:
+        return subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
 def build(name_or_cls, kwargs, strategy=None, **compile_kwargs):
     """A compiled model (under ``strategy.scope()`` when given). A compile
     argument given as a function (e.g. ``sharp_optimizers()``'s) is called

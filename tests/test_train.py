@@ -4,8 +4,6 @@ same weights as an uninterrupted run (issue #3), outputs, CLI errors."""
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import keras
@@ -13,16 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import assert_weights_close, weights_of
+from helpers import assert_weights_close, gan_zoo, weights_of
 from zoo import cli, recipes
-
-def gan_zoo(*args, wait=True):
-    command = [sys.executable, "-m", "zoo.cli", *args]
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    if wait:
-        return subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-
 
 def test_resume_after_sigkill_matches_uninterrupted_run(tmp_path, tiny_recipe):
     full = gan_zoo("train", tiny_recipe, "--workdir", str(tmp_path / "full"), "--verbose", "0")

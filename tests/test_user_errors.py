@@ -13,20 +13,12 @@ import pytest
 import tensorflow as tf
 
 import zoo
-from helpers import build, default_batch, fit_once
+from helpers import build, default_batch, fit_once, gan_zoo
 from zoo import cli, data, export
 from zoo.models.dcgan import DCGAN
 from zoo.models.pix2pix import Pix2Pix
 
 TINY = dict(image_shape=(28, 28, 1), latent_dim=8, g_filters=4, d_filters=4)
-
-
-def gan_zoo(*args, wait=True):
-    command = [sys.executable, "-m", "zoo.cli", *args]
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    if wait:
-        return subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
 def error_of(capsys, argv):
