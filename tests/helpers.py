@@ -8,6 +8,7 @@ models and asserts that they do.
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -44,14 +45,23 @@ def two_replicas():
 # === Building blocks ===
 
 
+def _default_sigint():
+    # A job started in the background by a non-interactive shell (as CI may
+    # run the suite) inherits SIGINT ignored, and Python keeps it ignored:
+    # give the CLI the disposition a terminal user's Ctrl-C meets.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def gan_zoo(*args, wait=True):
     """Runs the CLI in a fresh process: a ``CompletedProcess`` (``wait``), or
-    a ``Popen`` with separate stdout and stderr pipes to signal and read."""
+    a ``Popen`` with separate stdout and stderr pipes to signal and read
+    (SIGINT at its default, as in a terminal)."""
     command = [sys.executable, "-m", "zoo.cli", *args]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     if wait:
         return subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=_default_sigint)
 
 
 def build(name_or_cls, kwargs, strategy=None, **compile_kwargs):
