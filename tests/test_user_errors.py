@@ -64,6 +64,10 @@ def test_rerunning_a_finished_run_says_how_to_continue(tmp_path, tiny_recipe, ca
     assert "already trained to epoch 2 (train.epochs=2); raise train.epochs to continue" in out
     err = error_of(capsys, args + ["train.epochs=1"])
     assert "trained to epoch 2, beyond train.epochs=1" in err
+    # Stopped after its last checkpoint but before model.keras: the rerun writes it.
+    (workdir / "model.keras").unlink()
+    assert cli.main(args + ["train.epochs=2"]) == 0
+    assert zoo.files.load_model(str(workdir)).g_optimizer.iterations.numpy() == 4
 
 
 def test_a_damaged_newest_checkpoint_falls_back_to_the_previous_one(tmp_path, tiny_recipe, capsys):

@@ -86,7 +86,7 @@ class AdversarialModel(keras.Model):
         self.latent_dim = latent_dim
         self.adversarial_loss = adversarial_loss
         self.g_loss_fn, self.d_loss_fn = zoo_losses.get(adversarial_loss)
-        self.d_steps = int(d_steps)
+        self.d_steps = d_steps
         self.seed = int(seed)
         # All state is created here, never in compile() (PITFALLS 5).
         self.seed_generator = keras.random.SeedGenerator(self.seed, name="latent_seed")

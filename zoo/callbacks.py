@@ -48,22 +48,24 @@ class EpochCheckpoint(keras.callbacks.Callback):
         previous one is restored instead; if none can be read, the error
         names them all.
         """
-        damaged = []
+        damaged = []  # (path, reason)
         for path in reversed(self.manager.checkpoints):
             try:
                 self.checkpoint.restore(path).assert_existing_objects_matched()
             except Exception as e:  # IndexError, DataLossError, NotFoundError, AssertionError ...
-                reason = f"{type(e).__name__}: {str(e).strip().splitlines()[0][:200] if str(e).strip() else ''}"
-                damaged.append(f"{path} ({reason})")
+                text = str(e).strip()
+                reason = f"{type(e).__name__}: {text.splitlines()[0][:200] if text else ''}"
+                damaged.append((path, reason))
                 warnings.warn(f"Checkpoint {path} cannot be read ({reason}); trying the previous one.", stacklevel=2)
                 continue
-            for name in damaged:
-                self._set_aside(name.split(" (", 1)[0])
+            for bad, _ in damaged:
+                self._set_aside(bad)
             return int(self.epochs_done.numpy())
         if damaged:
             raise ValueError(
-                f"No checkpoint in {self.directory} can be read: {'; '.join(damaged)}. "
-                f"Move the folder away (or delete it) to train from the start."
+                f"No checkpoint in {self.directory} can be read: "
+                f"{'; '.join(f'{path} ({reason})' for path, reason in damaged)}. "
+                "Move the folder away (or delete it) to train from the start."
             )
         return 0
 

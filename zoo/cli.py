@@ -80,9 +80,7 @@ def _cmd_translate(args):
     import numpy as np
     from PIL import Image
 
-    from zoo import data, images
-
-    from zoo import files
+    from zoo import data, files, images
 
     path = files.keras_file(args.model)
     if not os.path.isdir(path):

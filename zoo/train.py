@@ -75,8 +75,7 @@ def check_workdir(workdir, recipe):
         os.path.join(workdir, "checkpoints")
     ):
         return
-    with open(path) as f:
-        previous = json.load(f)
+    previous = files.read_json(path)
     identity = json.loads(json.dumps(_identity(recipe)))
     if previous != identity:
         changed = sorted(k for k in set(previous) | set(identity) if previous.get(k) != identity.get(k))
@@ -135,6 +134,10 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
 
     checkpoint = zoo_callbacks.EpochCheckpoint(model, os.path.join(workdir, "checkpoints"))
     first_epoch = checkpoint.restore()
+    if first_epoch == epochs and not os.path.exists(os.path.join(workdir, "model.keras")):
+        # Stopped between its last checkpoint and model.keras: write it now.
+        with files.atomic_path(os.path.join(workdir, "model.keras")) as tmp:
+            model.save(tmp)
     epochs_to_run(workdir, first_epoch, epochs)
     if first_epoch and verbose:
         print(f"Resuming {recipe['name']} from epoch {first_epoch} in {workdir}")
