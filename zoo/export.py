@@ -227,8 +227,7 @@ def model_from_exports(*paths):
     exports = []
     for path in paths:
         path = latest_version(path)
-        with open(os.path.join(path, METADATA)) as f:
-            meta = json.load(f)
+        meta = files.read_json(os.path.join(path, METADATA))
         loaded = tf.saved_model.load(path)  # kept alive while its variables are read
         variables = {v.name.rsplit(":", 1)[0]: v.numpy() for v in loaded.signatures[SIGNATURE].variables}
         exports.append((path, meta, variables))

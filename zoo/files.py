@@ -1,9 +1,10 @@
 """Files the zoo writes and reads: atomic JSON, and ``.keras`` models given as
 a file or a training work directory, with errors that say what was found.
 
-A leaf module (it imports nothing from the zoo), so the training driver, the
-callbacks, the evaluation and the CLI can all use it without importing each
-other.
+A leaf module (nothing from the zoo at module level; ``load_model`` imports
+the package when called, to register the model classes), so the training
+driver, the callbacks, the evaluation and the CLI can all use it without
+importing each other.
 """
 
 import contextlib
