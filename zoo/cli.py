@@ -266,6 +266,9 @@ def main(argv=None):
         args.overrides = list(args.overrides) + extra
     try:
         return args.func(args) or 0
+    except KeyboardInterrupt:  # `train` says more (where to resume) itself
+        print("\ngan-zoo: interrupted.", file=sys.stderr)
+        return 130
     except (ValueError, TypeError, OSError) as err:
         # A sentence, not a traceback: these are the errors a user's input
         # causes (bad path, existing export, bad recipe value). GAN_ZOO_DEBUG=1
