@@ -42,7 +42,7 @@ from zoo.files import write_json  # noqa: E402
 def grid_rows(model, rows, columns, seed):
     """One row per condition, the same ``columns`` latents in every row."""
     latent = np.tile(model.latents(columns, seed), (len(rows), 1))
-    key = "text" if model.CONDITION == "text" else "labels"
+    key = "text" if model.condition_of(zoo.conditions.Text) is not None else "labels"
     values = np.repeat(np.array(rows), columns)
     return model.generate(latent=latent, **{key: values})
 
@@ -68,7 +68,7 @@ def evaluate_run(workdir, per_class, per_caption, seed, docs):
         "images_per_s_median": summary.get("images_per_s_median"),
         "classifier_test_accuracy": classifiers.load(dataset).info["test_accuracy"],
     }
-    if model.CONDITION == "text":
+    if model.condition_of(zoo.conditions.Text) is not None:
         spec = zoo_data.load_captions(recipe["data"]["captions"])
         for group in ("train", "heldout"):
             r = conditional.caption_accuracy(model, dataset, spec[group], n_per_caption=per_caption, seed=seed)

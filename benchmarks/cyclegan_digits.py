@@ -95,7 +95,7 @@ def main(argv=None):
     }
     report = {
         "model": path,
-        "generator_steps": int(model.g_optimizer.iterations.numpy()),
+        "generator_steps": model.steps_trained,
         "test_images": {"mnist": len(mnist[0]), "usps": len(usps[0])},
         "results": results,
     }

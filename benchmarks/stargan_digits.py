@@ -90,7 +90,7 @@ def main(argv=None):
     mean = {k: float(np.mean([p[k] for p in pairs.values()])) for k in next(iter(pairs.values())) if k != "n"}
     report = {
         "model": path,
-        "generator_steps": int(model.g_optimizer.iterations.numpy()),
+        "generator_steps": model.steps_trained,
         "domains": list(names),
         "style_classifier": style.protocol(),
         "pairs": pairs,

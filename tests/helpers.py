@@ -76,36 +76,17 @@ def build(name_or_cls, kwargs, strategy=None, **compile_kwargs):
     return model
 
 
-def random_images(shape, n, seed=0):
-    """Images in [-1, 1] with some spatial structure (not pure noise)."""
-    rng = np.random.default_rng(seed)
-    h, w, c = shape
-    base = rng.uniform(-1, 1, (n, max(h // 4, 1), max(w // 4, 1), c)).astype("float32")
-    up = tf.image.resize(base, (h, w), method="bilinear").numpy()
-    return np.clip(up + 0.1 * rng.standard_normal(up.shape), -1, 1).astype("float32")
+random_images = zoo.conditions.random_images
 
 
 def default_batch(model, n=8, seed=0):
     """A training batch of the form the model's ``fit`` takes."""
-    if model.CONDITION == "image":  # paired translation: (inputs, targets)
-        return random_images(model.source_shape, n, seed), random_images(model.target_shape, n, seed + 1)
-    if model.CONDITION == "unpaired":  # unpaired translation: (domain A images, domain B images)
-        return random_images(model.shape_a, n, seed), random_images(model.shape_b, n, seed + 1)
-    images = random_images(model.image_shape, n, seed)
-    if model.CONDITION == "domain":  # multi-domain translation: (images, domain ids)
-        return images, (np.arange(n) % model.num_domains).astype("int32")
-    if model.CONDITION == "labels":
-        return images, (np.arange(n) % model.num_classes).astype("int32")
-    if model.CONDITION == "text":
-        text = model.serving_example(n, seed)["text"].astype(str)
-        return {"images": images, "text": text, "mismatched_text": np.roll(text, 1)}
-    return images
+    return model.example_batch(n, seed)
 
 
 def generate_example(model, n, seed):
-    """``model.generate`` on the serving example's latents and conditions."""
-    inputs = model.serving_example(n, seed)
-    return model.generate(latent=inputs.pop("latent", None), **inputs)
+    """``model.generate`` on the serving example's inputs (latents and conditions)."""
+    return model.generate(**model.serving_example(n, seed))
 
 
 def weights_of(model):

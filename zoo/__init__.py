@@ -18,8 +18,8 @@ with _quiet.native_stderr():
     import tensorflow_datasets  # noqa: F401
 _quiet.probe_gpus()
 
-from zoo import data, losses, precision, schedules  # noqa: E402
-from zoo.base import AdversarialModel  # noqa: E402
+from zoo import conditions, data, losses, precision, schedules  # noqa: E402
+from zoo.base import AdversarialModel, GenerativeModel  # noqa: E402
 from zoo.registry import get, get_class, names, register  # noqa: E402
 from zoo import models  # noqa: E402,F401  (registers the variants)
 
@@ -39,4 +39,4 @@ def __getattr__(name):
         return importlib.import_module(f"zoo.{name}")
     raise AttributeError(f"module 'zoo' has no attribute {name!r}")
 
-__all__ = ["AdversarialModel", "data", "get", "get_class", "losses", "names", "precision", "register", "schedules"]
+__all__ = ["AdversarialModel", "GenerativeModel", "conditions", "data", "get", "get_class", "losses", "names", "precision", "register", "schedules"]

@@ -1,20 +1,31 @@
-"""The one shared base for adversarial models.
+"""The two shared bases (see docs/STYLE.md).
 
-It owns only the error-prone plumbing (see docs/STYLE.md): loss trackers,
-network (de)serialization, compile config, losses averaged over the *global*
-batch, optimizers built before ``fit``, replica-aware latent sampling, a
-``call()`` that runs the generator, ``generate()`` and the serving signature.
-The standard GAN alternation lives in ``train_step`` below; variants override
-``_discriminator_step`` / ``_generator_step`` (or ``train_step``) where their
-algorithm differs.
+``GenerativeModel`` owns what every generative model needs: constructor
+kwargs as config (sub-models serialized), compile config with the paper's
+optimizers built before ``fit``, losses averaged over the *global* batch,
+the replica-aware seed generator and ``draw``, state saved with the model
+(``extra_state``), trackers, and inference and serving built from the
+model's condition objects (``zoo.conditions``): ``generate``, the serving
+signature, ``serve``, the export and TFLite endpoints, sample grids.
+
+``AdversarialModel`` adds what every GAN needs: a generator and a
+discriminator, their two optimizers, the latent, and the standard D/G
+alternation in ``train_step``; variants override ``_discriminator_step`` /
+``_generator_step`` (or ``train_step``) where their algorithm differs.
+
+A model with one optimizer and no discriminator (a VAE, a flow, an MLE
+language model) subclasses ``GenerativeModel`` directly.
 """
 
 import copy
+import functools
 
 import numpy as np
 import tensorflow as tf
 import keras
 
+from zoo import conditions as zoo_conditions
+from zoo import images as zoo_images
 from zoo import losses as zoo_losses
 from zoo.layers import whole_number
 from zoo.registry import constructor_args
@@ -38,71 +49,54 @@ def _optimizer_from(spec, default):
     return keras.optimizers.get(spec)
 
 
-class AdversarialModel(keras.Model):
-    """Base class: a generator and a discriminator trained by alternation.
+class GenerativeModel(keras.Model):
+    """Base class of every zoo model.
 
-    Subclasses build their networks, then call ``super().__init__`` with them.
-    Every constructor argument must be stored as an attribute of the same name:
-    ``get_config`` reads them back, so the constructor kwargs *are* the config.
+    Subclasses build their networks, call ``super().__init__``, and store
+    every constructor argument as an attribute of the same name:
+    ``get_config`` reads them back, so the constructor kwargs *are* the
+    config. They declare:
+
+    * ``NETWORKS``: attribute names of the sub-models ((de)serialized as
+      Keras objects);
+    * ``OPTIMIZERS`` / ``DEFAULT_OPTIMIZERS``: the compile arguments and the
+      paper's optimizers, and ``optimizer_variables(name)`` for each;
+    * ``LOSS_NAMES``: the trackers ``fit`` logs;
+    * ``conditions()`` (or ``endpoints()`` for several generators): the
+      generator's inputs as ``zoo.conditions`` objects;
+    * ``train_step``, and ``example_batch`` (a tiny batch of the form
+      ``fit`` takes, for the shared tests).
 
     Args:
-        generator: ``keras.Model`` mapping latents ``[batch, latent_dim]`` to
-            images in [-1, 1].
-        discriminator: ``keras.Model`` mapping images to logits ``[batch, ...]``.
-        latent_dim: size of the latent vector z.
-        adversarial_loss: a loss family of ``zoo.losses.FAMILIES``.
-        d_steps: discriminator updates per generator update (same real batch,
-            fresh latents for each).
-        seed: seeds the ``keras.random.SeedGenerator`` that draws training latents.
+        seed: seeds the ``keras.random.SeedGenerator`` of training draws.
     """
 
-    #: Attribute names of the networks: (de)serialized as Keras objects.
-    GENERATORS = ("generator",)
-    DISCRIMINATORS = ("discriminator",)
-    #: Names of the loss trackers logged by ``fit``.
-    LOSS_NAMES = ("d_loss", "g_loss")
-    #: (class_name, config) of the paper's optimizers for G and D.
-    DEFAULT_G_OPTIMIZER = ("Adam", {"learning_rate": 2e-4, "beta_1": 0.5})
-    DEFAULT_D_OPTIMIZER = ("Adam", {"learning_rate": 2e-4, "beta_1": 0.5})
+    NETWORKS = ()
+    OPTIMIZERS = ("optimizer",)
+    DEFAULT_OPTIMIZERS = {"optimizer": ("Adam", {"learning_rate": 1e-3})}
+    LOSS_NAMES = ("loss",)
+    #: ``generate``'s keyword choosing an endpoint, for models with several
+    #: (CycleGAN: ``direction``): its value ``v`` picks ``endpoints()["_v"]``.
+    ENDPOINT_ARG = None
 
-    def __init__(
-        self,
-        *,
-        generator,
-        discriminator,
-        latent_dim,
-        adversarial_loss="non_saturating",
-        d_steps=1,
-        seed=0,
-        **kwargs,
-    ):
+    def __init__(self, *, seed=0, **kwargs):
         super().__init__(**kwargs)
-        d_steps = whole_number("d_steps", d_steps, minimum=1)
-        # A generator without latent input (image-to-image models) passes 0;
-        # one with a 0-d latent would draw the same sample every time.
-        latent_dim = whole_number("latent_dim", latent_dim, minimum=0 if self.IMAGE_TO_IMAGE else 1)
-        self.generator = generator
-        self.discriminator = discriminator
-        self.latent_dim = latent_dim
-        self.adversarial_loss = adversarial_loss
-        self.g_loss_fn, self.d_loss_fn = zoo_losses.get(adversarial_loss)
-        self.d_steps = d_steps
         self.seed = int(seed)
         # All state is created here, never in compile() (PITFALLS 5).
         self.seed_generator = keras.random.SeedGenerator(self.seed, name="latent_seed")
         self.trackers = {n: keras.metrics.Mean(name=n) for n in self.LOSS_NAMES}
-        self.g_optimizer = None
-        self.d_optimizer = None
+        for name in self.OPTIMIZERS:
+            if name != "optimizer":  # keras.Model owns that attribute
+                setattr(self, name, None)
         # The networks are built functional models, so the wrapper is built
-        # too; fit() must not build it symbolically on an image batch
-        # (PITFALLS 4).
+        # too; fit() must not build it symbolically on a batch (PITFALLS 4).
         self.built = True
 
     # === Config ===
 
     @classmethod
     def network_names(cls):
-        return cls.GENERATORS + cls.DISCRIMINATORS
+        return cls.NETWORKS
 
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable}
@@ -126,41 +120,55 @@ class AdversarialModel(keras.Model):
 
     # === Compile ===
 
-    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
+    def compile(self, **kwargs):
         """Compiles with the paper's optimizers unless others are given.
 
-        ``g_optimizer`` / ``d_optimizer`` may be optimizer instances, names, or
-        dicts of config overrides for the default ones (e.g.
+        Each of ``OPTIMIZERS`` may be an optimizer instance, a name, or a
+        dict of config overrides for the default one (e.g.
         ``{"learning_rate": 1e-4}``). Other kwargs (``jit_compile``,
         ``steps_per_execution``, ``run_eagerly``) go to ``keras.Model.compile``.
         """
-        g_optimizer = _optimizer_from(g_optimizer, self.DEFAULT_G_OPTIMIZER)
-        d_optimizer = _optimizer_from(d_optimizer, self.DEFAULT_D_OPTIMIZER)
-        # model.optimizer is the generator's, so optimizer.iterations counts
-        # generator steps (what TensorBoard and schedules see).
-        super().compile(optimizer=g_optimizer, **kwargs)
-        self.g_optimizer = g_optimizer
-        self.d_optimizer = d_optimizer
+        optimizers = {
+            name: _optimizer_from(kwargs.pop(name, None), self.default_optimizer(name)) for name in self.OPTIMIZERS
+        }
+        # model.optimizer is the first one (a GAN's generator's), so
+        # optimizer.iterations counts generator steps (what TensorBoard and
+        # schedules see).
+        super().compile(optimizer=optimizers[self.OPTIMIZERS[0]], **kwargs)
+        for name, optimizer in optimizers.items():
+            setattr(self, name, optimizer)
         self._compile_kwargs = dict(kwargs)
         # Slot variables must exist before the distributed step runs
         # (PITFALLS 2): build them now, under the caller's strategy scope.
-        self.g_optimizer.build(self.generator_variables)
-        self.d_optimizer.build(self.discriminator_variables)
+        for name, optimizer in optimizers.items():
+            optimizer.build(self.optimizer_variables(name))
+
+    def default_optimizer(self, name):
+        """``(class_name, config)`` of the paper's optimizer ``name``."""
+        return self.DEFAULT_OPTIMIZERS[name]
+
+    def optimizer_variables(self, name):
+        """The variables the optimizer ``name`` updates."""
+        return self.trainable_variables
 
     def get_compile_config(self):
-        if self.g_optimizer is None:
+        if self.optimizer is None:
             return None
         return {
-            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+            **{name: keras.saving.serialize_keras_object(getattr(self, name)) for name in self.OPTIMIZERS},
             **self._compile_kwargs,
         }
 
     def compile_from_config(self, config):
         config = dict(config)
-        for key in ("g_optimizer", "d_optimizer"):
+        for key in self.OPTIMIZERS:
             config[key] = keras.saving.deserialize_keras_object(config[key])
         self.compile(**config)
+
+    @property
+    def steps_trained(self):
+        """Updates made by the first optimizer (a GAN: generator steps)."""
+        return int(self.optimizer.iterations.numpy()) if self.optimizer is not None else 0
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Keras's fit() under a strategy first MEAN-reduces one distributed
@@ -175,18 +183,7 @@ class AdversarialModel(keras.Model):
             return
         super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
-    # === Variables and trackers ===
-
-    def _variables_of(self, names):
-        return [v for n in names for v in getattr(self, n).trainable_variables]
-
-    @property
-    def generator_variables(self):
-        return self._variables_of(self.GENERATORS)
-
-    @property
-    def discriminator_variables(self):
-        return self._variables_of(self.DISCRIMINATORS)
+    # === Trackers ===
 
     @property
     def metrics(self):
@@ -214,6 +211,11 @@ class AdversarialModel(keras.Model):
         if not losses:
             return 0.0
         return tf.nn.scale_regularization_loss(tf.add_n(losses))
+
+    def apply_update(self, optimizer, loss, variables, tape):
+        """One update of ``variables`` by ``optimizer`` on ``loss``."""
+        grads = tape.gradient(loss, variables)
+        optimizer.apply_gradients(zip(grads, variables))
 
     @staticmethod
     def replica_slice(global_values, local_batch):
@@ -260,108 +262,36 @@ class AdversarialModel(keras.Model):
             raise ValueError(f"distribution must be 'normal' or 'uniform', got {distribution!r}.")
         return self.replica_slice(values, local_batch)
 
-    def sample_latents(self, local_batch):
-        """Training latents z ~ N(0, I) for this replica's share of the batch."""
-        return self.draw(local_batch, [self.latent_dim])
-
-    # === Training ===
+    # === Training data ===
 
     @staticmethod
     def unpack(data):
-        """Returns (images, labels-or-None) from a batch."""
+        """Returns (x, y-or-None) from a batch."""
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
         return x, y
 
     def unpack_labelled(self, data):
-        """``(images, int32 labels)`` of a class-conditional batch, or an
-        error that says how to load labelled data."""
+        """``(images, int32 labels)`` of a labelled batch, or an error that
+        says how to load labelled data."""
         real, labels = self.unpack(data)
         if labels is None:
             raise ValueError(
                 f"{self.registry_name} trains on (images, labels) batches; load the data with "
-                "zoo.data.load(..., with_labels=True)."
+                "zoo.data.load_images(..., with_labels=True)."
             )
         return real, tf.cast(labels, tf.int32)
 
-    def train_step(self, data):
-        real, _ = self.unpack(data)
-        batch = tf.shape(real)[0]
-        # 1. Discriminator: d_steps updates on this real batch, fresh fakes each.
-        for _ in range(self.d_steps):
-            self._discriminator_step(real, batch)
-        # 2. Generator: one update through the (now fixed) discriminator.
-        self._generator_step(batch)
-        return self._logs()
+    def example_batch(self, n=8, seed=0):
+        """A tiny training batch of the form ``fit`` takes (shared tests)."""
+        raise NotImplementedError(f"{type(self).__name__} must define example_batch().")
 
-    def _discriminator_step(self, real, batch):
-        fake = self.generator(self.sample_latents(batch), training=True)
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
-            per_example = self.d_loss_fn(real_logits, fake_logits)
-            loss = self.global_mean(per_example) + self.regularization([self.discriminator])
-        grads = tape.gradient(loss, self.discriminator_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator_variables))
-        self._track("d_loss", per_example)
-        return real_logits, fake_logits
-
-    def _generator_step(self, batch):
-        latents = self.sample_latents(batch)
-        with tf.GradientTape() as tape:
-            fake_logits = self.discriminator(self.generator(latents, training=True), training=True)
-            per_example = self.g_loss_fn(fake_logits)
-            loss = self.global_mean(per_example) + self.regularization([self.generator])
-        grads = tape.gradient(loss, self.generator_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator_variables))
-        self._track("g_loss", per_example)
-
-    # === Conditional steps: shared by cgan and text2image ===
-
-    def _matching_aware_discriminator_step(self, real, condition, wrong, batch):
-        """One D update of GAN-CLS (Reed et al. 2016) for a D judging
-        (image, condition) pairs: real/right positive; fake/right and, with
-        ``self.mismatched_negatives``, real/wrong negatives (1/2 each).
-        ``condition`` / ``wrong``: what G and D take as the condition
-        (labels, token ids) for the right and a wrong class; ``wrong`` may
-        be a callable, called after the fakes' latents are drawn (the draw
-        order of cgan's published runs). Logs ``d_loss``
-        and sigmoid(D) on each kind of pair (``d_real``, ``d_fake``,
-        ``d_mismatched``: the real/wrong pairs are scored in both settings,
-        so the ablation shows whether D reads the condition at all)."""
-        fake = self.generator([self.sample_latents(batch), condition], training=True)
-        wrong = wrong() if callable(wrong) else wrong
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator([real, condition], training=True)
-            fake_logits = self.discriminator([fake, condition], training=True)
-            wrong_logits = self.discriminator([real, wrong], training=True)
-            per_example = self.d_loss_fn(real_logits, fake_logits)
-            if self.mismatched_negatives:
-                # L(real, right) + (L(fake, right) + L(real, wrong)) / 2.
-                per_example = 0.5 * (per_example + self.d_loss_fn(real_logits, wrong_logits))
-            loss = self.global_mean(per_example) + self.regularization([self.discriminator])
-        grads = tape.gradient(loss, self.discriminator_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator_variables))
-        self._track("d_loss", per_example)
-        self._track("d_real", tf.sigmoid(real_logits))
-        self._track("d_fake", tf.sigmoid(fake_logits))
-        self._track("d_mismatched", tf.sigmoid(wrong_logits))
-
-    def _conditional_generator_step(self, condition, batch):
-        """One G update through a D judging (image, condition) pairs."""
-        latents = self.sample_latents(batch)
-        with tf.GradientTape() as tape:
-            fake = self.generator([latents, condition], training=True)
-            per_example = self.g_loss_fn(self.discriminator([fake, condition], training=True))
-            loss = self.global_mean(per_example) + self.regularization([self.generator])
-        grads = tape.gradient(loss, self.generator_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator_variables))
-        self._track("g_loss", per_example)
+    # === State saved with the model ===
 
     def extra_state(self):
         """Training state outside the networks and optimizers, by name: the
-        latent seed. Variants with more (e.g. an image pool) extend it. It is
-        saved in training checkpoints and in ``.keras`` files, so training
-        resumed from either draws the same latents as an uninterrupted run."""
+        seed generator's. Variants with more (e.g. an image pool) extend it.
+        It is saved in training checkpoints and in ``.keras`` files, so
+        training resumed from either draws what an uninterrupted run draws."""
         return {"latent_seed": self.seed_generator.state}
 
     def checkpoint_objects(self):
@@ -382,168 +312,265 @@ class AdversarialModel(keras.Model):
                 variable.assign(np.asarray(store[name]))
         super().load_own_variables({k: store[k] for k in store.keys() if k not in extra})
 
-    # === Conditioning ===
+    # === Inputs: condition objects ===
 
-    #: What G is conditioned on besides z: ``None``, or ``"labels"`` (int class
-    #: ids in ``[0, num_classes)``, the model has ``num_classes``). Models with
-    #: another condition (e.g. text) override the methods of this section.
-    CONDITION = None
-    #: True for image-to-image models (``generate(image=...)``, ``preview_columns``).
-    IMAGE_TO_IMAGE = False
+    def conditions(self):
+        """The generator's inputs (``zoo.conditions`` objects), in the order
+        the generator takes them."""
+        raise NotImplementedError(f"{type(self).__name__} must define conditions() or endpoints().")
 
-    def condition_signature(self):
-        """Specs of the serving inputs besides ``latent``."""
-        if self.CONDITION == "labels":
-            return {"labels": tf.TensorSpec([None], tf.int32, name="labels")}
-        return {}
+    def generator_network(self):
+        """The network ``generate`` runs on the conditions."""
+        return self.generator
 
-    def check_condition(self, n, condition):
-        """Validates the conditions given to ``generate`` for ``n`` samples
-        (numpy in, numpy out; defaults filled in); a clear error otherwise."""
-        condition = dict(condition)
-        if self.CONDITION == "labels":
-            labels = condition.pop("labels", None)
-            if labels is None:  # one of each class in turn
-                labels = np.arange(n) % self.num_classes
-            condition["labels"] = check_labels(labels, n, self.num_classes)
-        if condition.keys() != self.condition_signature().keys():
-            unexpected = sorted(set(condition) - set(self.condition_signature()))
-            raise TypeError(
-                f"{type(self).__name__} takes conditions {sorted(self.condition_signature()) or 'none'}; "
-                f"got unexpected {unexpected}."
-            )
-        return condition
+    def endpoints(self):
+        """``{suffix: Endpoint}``: one served function each (one exported
+        model each). One generator: ``{"": ...}``; CycleGAN: ``_a2b``, ``_b2a``."""
+        return {"": zoo_conditions.Endpoint(self.conditions(), self.generator_network())}
 
-    def generator_feed(self, latent, condition):
-        """The generator's input for ``latent`` and checked ``condition``."""
-        if self.CONDITION == "labels":
-            return [latent, condition["labels"]]
-        return latent
+    def endpoint(self, choice=None):
+        """The endpoint ``generate`` uses for ``ENDPOINT_ARG=choice``."""
+        endpoints = self.endpoints()
+        if self.ENDPOINT_ARG is None:
+            if choice is not None:
+                raise TypeError(f"{self.registry_name} has one endpoint; got {choice!r}.")
+            return endpoints[""]
+        keys = [k.lstrip("_") for k in endpoints]
+        choice = keys[0] if choice is None else choice
+        if choice not in keys:
+            raise ValueError(f"{self.ENDPOINT_ARG} must be one of {tuple(keys)}, got {choice!r}.")
+        return endpoints[f"_{choice}"]
 
-    def serving_guards(self, condition):
-        """Assertions run by the exported model on its condition inputs, so a
-        bad request fails with a message instead of garbage (TF's gather
-        returns zeros for out-of-range ids on GPU)."""
-        if self.CONDITION != "labels":
-            return []
-        labels = condition["labels"]
-        message = f"labels must be class ids in [0, {self.num_classes})"
-        return [
-            tf.debugging.assert_non_negative(labels, message=message),
-            tf.debugging.assert_less(labels, tf.constant(self.num_classes, labels.dtype), message=message),
-        ]
+    def can_sample(self):
+        """True when ``generate(n)`` needs no input (every input has a default)."""
+        return all(c.has_default for c in self.endpoint().conditions)
+
+    def condition_of(self, kind):
+        """The default endpoint's condition of class ``kind``, or ``None``."""
+        return next((c for c in self.endpoint().conditions if isinstance(c, kind)), None)
 
     # === Inference ===
 
     def call(self, inputs, training=False):
-        return self.generator(inputs, training=training)
+        return self.endpoint().network(inputs, training=training)
 
-    def latents(self, n, seed=0):
-        """``n`` standard-normal latents, reproducible for a given ``seed``."""
-        return np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")
+    def generate(self, n=None, *, seed=0, batch_size=256, **inputs):
+        """Generates samples as numpy (images: float32 in [-1, 1], shape
+        [n, H, W, C]).
 
-    def generate(self, n=None, *, latent=None, seed=0, batch_size=256, **condition):
-        """Generates images as float32 numpy in [-1, 1], shape [n, H, W, C].
-
-        Give either ``n`` (latents drawn with ``seed``) or ``latent``;
-        conditional models also take their condition (``labels=`` an int or
-        ``[n]`` ints for class-conditional ones; default: classes in turn).
+        Give ``n`` (inputs with a default are filled in: latents drawn with
+        ``seed``, class labels in turn, default captions) and/or the inputs
+        by name (``latent=``, ``labels=``, ``text=``, ``image=``,
+        ``domain=``: see the model's ``conditions()``). Each input's check
+        raises a clear error for a wrong value.
         """
-        if latent is None:
-            if n is None:
-                raise ValueError("generate() needs n or latent=.")
-            latent = self.latents(whole_number("n", n, minimum=1), seed)
-        latent = np.asarray(latent, dtype="float32")
-        if latent.ndim != 2 or latent.shape[1] != self.latent_dim or len(latent) == 0:
-            raise ValueError(
-                f"latent must have shape [n, {self.latent_dim}], got {latent.shape}."
-            )
-        condition = self.check_condition(len(latent), condition)
+        choice = inputs.pop(self.ENDPOINT_ARG, None) if self.ENDPOINT_ARG else None
+        endpoint = self.endpoint(choice)
+        if n is not None:
+            n = whole_number("n", n, minimum=1)
+        given = {k: v for k, v in inputs.items() if v is not None}
+        values = endpoint.check(n, seed, given, self.registry_name)
+        total = len(next(iter(values.values())))
         chunks = []
-        for i in range(0, len(latent), batch_size):
-            part = {k: v[i : i + batch_size] for k, v in condition.items()}
-            feed = self.generator_feed(latent[i : i + batch_size], part)
-            chunks.append(keras.ops.convert_to_numpy(self.generator(feed, training=False)))
+        for i in range(0, total, batch_size):
+            part = {k: tf.convert_to_tensor(v[i : i + batch_size]) for k, v in values.items()}
+            chunks.append(keras.ops.convert_to_numpy(endpoint.run(part, training=False)))
         return np.concatenate(chunks, axis=0)
+
+    def preview_columns(self, batch):
+        """Columns of the training sample grid for ``batch`` (a training
+        batch, numpy), one row per example, or ``None``: a square grid of
+        samples of fixed inputs. Models that need an input (translation)
+        return e.g. input | output | target."""
+        return None
+
+    def sample_grid(self, batch, n=64, seed=1234):
+        """``(images, columns)`` of the training sample grid (``columns=None``:
+        a square grid of ``n`` samples drawn with ``seed``)."""
+        columns = self.preview_columns(batch)
+        if columns is None:
+            return self.generate(n, seed=seed), None
+        return zoo_images.side_by_side(*columns), len(columns)
 
     # === Serving ===
 
     def serving_signature(self):
-        """Named input specs of the exported generator (PITFALLS 9)."""
-        return {
-            "latent": tf.TensorSpec([None, self.latent_dim], tf.float32, name="latent"),
-            **self.condition_signature(),
-        }
+        """Named input specs of the default endpoint (PITFALLS 9)."""
+        return self.endpoint().signature()
 
     def serving_example(self, n=2, seed=0):
-        """Inputs for the serving signature (numpy, by name): what a client
-        sends."""
-        return {"latent": self.latents(n, seed), **self.check_condition(n, {})}
-
-    def serve(self, inputs):
-        """Maps the named serving inputs to the named outputs."""
-        condition = {k: inputs[k] for k in self.condition_signature()}
-        # Every generator input passes through the guards: a label gathered
-        # before its range check would fail with a bare GatherV2 error.
-        with tf.control_dependencies(self.serving_guards(condition)):
-            latent = tf.identity(inputs["latent"])
-            condition = {k: tf.identity(v) for k, v in condition.items()}
-        feed = self.generator_feed(latent, condition)
-        images = tf.cast(self.generator(feed, training=False), tf.float32)
-        return images_outputs(images)
-
-    def serving_endpoints(self):
-        """``{name_suffix: (serve_fn, signature)}``: one exported model per
-        entry. One generator -> ``{"": ...}``; two-direction models return
-        e.g. ``{"_a2b": ..., "_b2a": ...}``."""
-        return {"": (self.serve, self.serving_signature())}
+        """Inputs of the default endpoint (numpy, by name): what a client sends."""
+        return self.endpoint_example(next(iter(self.endpoints())), n, seed)
 
     def endpoint_example(self, suffix, n=2, seed=0):
         """``serving_example`` for the endpoint ``suffix`` of ``serving_endpoints``."""
-        return self.serving_example(n, seed)
+        return {c.name: c.example(n, seed) for c in self.endpoints()[suffix].conditions}
 
-    def tflite_inputs(self, inputs):
-        """The TFLite model's inputs for a dict of serving inputs (the same
-        unless ``tflite_endpoints`` differ from the serving ones)."""
-        return inputs
+    def serve_endpoint(self, endpoint, inputs):
+        """Maps named serving inputs to the named outputs. Every input passes
+        through its condition's guards: a label gathered before its range
+        check would fail with a bare GatherV2 error (and GPUs gather zeros)."""
+        guards = [g for c in endpoint.conditions for g in c.guards(inputs[c.name])]
+        with tf.control_dependencies(guards):
+            values = {c.name: tf.identity(inputs[c.name]) for c in endpoint.conditions}
+        return images_outputs(tf.cast(endpoint.run(values, training=False), tf.float32))
+
+    def serve(self, inputs):
+        """``serve_endpoint`` of the default endpoint."""
+        return self.serve_endpoint(self.endpoint(), inputs)
+
+    def serving_endpoints(self):
+        """``{name_suffix: (serve_fn, signature)}``: one exported model per entry."""
+        return {
+            suffix: (functools.partial(self.serve_endpoint, endpoint), endpoint.signature())
+            for suffix, endpoint in self.endpoints().items()
+        }
+
+    def tflite_endpoints(self):
+        """What ``export.tflite`` converts: each endpoint with its conditions'
+        TFLite forms (text -> token ids)."""
+        return {
+            suffix: (functools.partial(self.serve_endpoint, endpoint.tflite()), endpoint.tflite().signature())
+            for suffix, endpoint in self.endpoints().items()
+        }
+
+    def tflite_inputs(self, inputs, suffix=None):
+        """The TFLite model's inputs for a dict of serving inputs."""
+        endpoint = self.endpoints()[next(iter(self.endpoints())) if suffix is None else suffix]
+        return {c.tflite().name: c.to_tflite(inputs[c.name]) for c in endpoint.conditions}
 
     def export_resources(self):
         """Layers whose non-variable state (e.g. lookup tables) the serving
-        function reads: tracked by the export so the SavedModel holds them."""
-        return []
-
-    def tflite_endpoints(self):
-        """What ``export.tflite`` converts; the serving endpoints unless a
-        model's serving inputs are beyond TFLite's built-in ops (strings)."""
-        return self.serving_endpoints()
+        functions read: tracked by the export so the SavedModel holds them."""
+        return [r for e in self.endpoints().values() for c in e.conditions for r in c.resources]
 
 
-def check_labels(labels, n, num_classes):
-    """``labels`` (an int or ``n`` ints) as int32 ``[n]`` in ``[0, num_classes)``,
-    or a ValueError/TypeError that says what was expected and found."""
-    array = np.asarray(labels)
-    if array.dtype.kind not in "iu":
-        raise TypeError(f"labels must be integers (class ids), got dtype {array.dtype} ({labels!r:.60}).")
-    if array.ndim == 0:
-        array = np.full((n,), int(array))
-    if array.shape != (n,):
-        raise ValueError(f"labels must be one int or {n} ints (one per sample), got shape {array.shape}.")
-    bad = array[(array < 0) | (array >= num_classes)]
-    if bad.size:
-        raise ValueError(f"labels must be class ids in [0, {num_classes}); got {sorted(set(bad.tolist()))[:5]}.")
-    return array.astype("int32")
+class AdversarialModel(GenerativeModel):
+    """A generator and a discriminator trained by alternation.
 
+    Args:
+        generator: ``keras.Model`` from the conditions (``conditions()``) to
+            images in [-1, 1].
+        discriminator: ``keras.Model`` mapping images to logits ``[batch, ...]``.
+        latent_dim: size of the latent vector z; ``None`` for a generator
+            without one (image-to-image models).
+        adversarial_loss: a loss family of ``zoo.losses.FAMILIES``.
+        d_steps: discriminator updates per generator update (same real batch,
+            fresh latents for each).
+        seed: seeds the ``keras.random.SeedGenerator`` that draws training latents.
+    """
 
-def check_images(image, shape, where=""):
-    """``image`` as float32 ``[n, *shape]`` (a single image gets a batch
-    axis), or a ValueError that says which shape was expected (``where``:
-    e.g. " (domain B)") and which was found."""
-    image = np.asarray(image, dtype="float32")
-    if image.ndim == len(shape):
-        image = image[None]
-    if image.shape[1:] != tuple(shape):
-        raise ValueError(f"image must have shape [n, {', '.join(map(str, shape))}]{where}, got {image.shape}.")
-    return image
+    #: Attribute names of the networks: (de)serialized as Keras objects.
+    GENERATORS = ("generator",)
+    DISCRIMINATORS = ("discriminator",)
+    LOSS_NAMES = ("d_loss", "g_loss")
+    OPTIMIZERS = ("g_optimizer", "d_optimizer")
+    #: (class_name, config) of the paper's optimizers for G and D.
+    DEFAULT_G_OPTIMIZER = ("Adam", {"learning_rate": 2e-4, "beta_1": 0.5})
+    DEFAULT_D_OPTIMIZER = ("Adam", {"learning_rate": 2e-4, "beta_1": 0.5})
+
+    def __init__(
+        self,
+        *,
+        generator,
+        discriminator,
+        latent_dim=None,
+        adversarial_loss="non_saturating",
+        d_steps=1,
+        seed=0,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, **kwargs)
+        d_steps = whole_number("d_steps", d_steps, minimum=1)
+        # A 0-d latent would draw the same sample every time.
+        latent_dim = None if latent_dim is None else whole_number("latent_dim", latent_dim, minimum=1)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = latent_dim
+        self.adversarial_loss = adversarial_loss
+        self.g_loss_fn, self.d_loss_fn = zoo_losses.get(adversarial_loss)
+        self.d_steps = d_steps
+
+    @classmethod
+    def network_names(cls):
+        return cls.GENERATORS + cls.DISCRIMINATORS
+
+    def default_optimizer(self, name):
+        return self.DEFAULT_G_OPTIMIZER if name == "g_optimizer" else self.DEFAULT_D_OPTIMIZER
+
+    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
+        """Compiles with the paper's optimizers unless others are given (see
+        ``GenerativeModel.compile``)."""
+        super().compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer, **kwargs)
+
+    def optimizer_variables(self, name):
+        return self.generator_variables if name == "g_optimizer" else self.discriminator_variables
+
+    def _variables_of(self, names):
+        return [v for n in names for v in getattr(self, n).trainable_variables]
+
+    @property
+    def generator_variables(self):
+        return self._variables_of(self.GENERATORS)
+
+    @property
+    def discriminator_variables(self):
+        return self._variables_of(self.DISCRIMINATORS)
+
+    # === Latents ===
+
+    def sample_latents(self, local_batch):
+        """Training latents z ~ N(0, I) for this replica's share of the batch."""
+        return self.draw(local_batch, [self.latent_dim])
+
+    def latents(self, n, seed=0):
+        """``n`` standard-normal latents, reproducible for a given ``seed``."""
+        return zoo_conditions.Latent(self.latent_dim).draw(n, seed)
+
+    def conditions(self):
+        """An unconditional GAN's generator takes the latent alone."""
+        return (zoo_conditions.Latent(self.latent_dim),)
+
+    def example_batch(self, n=8, seed=0):
+        """Real images, then the example of each condition that is not an
+        image or the latent: ``(images, labels)`` for a class-conditional GAN,
+        ``(images, domains)`` for StarGAN, ``images`` for an unconditional one."""
+        images = zoo_conditions.random_images(self.image_shape, n, seed)
+        skip = (zoo_conditions.Latent, zoo_conditions.Image)
+        parts = [c.example(n, seed) for c in self.conditions() if not isinstance(c, skip)]
+        return (images, *parts) if parts else images
+
+    # === Training: the standard alternation ===
+
+    def train_step(self, data):
+        real, _ = self.unpack(data)
+        batch = tf.shape(real)[0]
+        # 1. Discriminator: d_steps updates on this real batch, fresh fakes each.
+        for _ in range(self.d_steps):
+            self._discriminator_step(real, batch)
+        # 2. Generator: one update through the (now fixed) discriminator.
+        self._generator_step(batch)
+        return self._logs()
+
+    def _discriminator_step(self, real, batch):
+        fake = self.generator(self.sample_latents(batch), training=True)
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            per_example = self.d_loss_fn(real_logits, fake_logits)
+            loss = self.global_mean(per_example) + self.regularization([self.discriminator])
+        self.apply_update(self.d_optimizer, loss, self.discriminator_variables, tape)
+        self._track("d_loss", per_example)
+        return real_logits, fake_logits
+
+    def _generator_step(self, batch):
+        latents = self.sample_latents(batch)
+        with tf.GradientTape() as tape:
+            fake_logits = self.discriminator(self.generator(latents, training=True), training=True)
+            per_example = self.g_loss_fn(fake_logits)
+            loss = self.global_mean(per_example) + self.regularization([self.generator])
+        self.apply_update(self.g_optimizer, loss, self.generator_variables, tape)
+        self._track("g_loss", per_example)
 
 
 def images_outputs(images):

@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo import conditions
 from zoo import files
 from zoo import images as zoo_images
 
@@ -82,24 +83,23 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """A PNG grid of fixed latents each epoch (and a TensorBoard image).
+    """A PNG grid each epoch (and a TensorBoard image): the model's
+    ``sample_grid``, i.e. fixed-seed samples, or for translation models one
+    row per example of the first training batch of ``dataset`` (pix2pix:
+    input | output | target; CycleGAN: a | G(a) | F(G(a)) | b | F(b) |
+    G(F(b)); StarGAN: input | its translation to each domain)."""
 
-    For translation models give ``pairs``, a training batch (numpy): each
-    row then shows the model's ``preview_columns`` for one example (pix2pix:
-    input | output | target; CycleGAN: a | G(a) | F(G(a)) | b | F(b) | G(F(b));
-    StarGAN: input | its translation to each domain)."""
-
-    def __init__(self, directory, n=64, seed=1234, every=1, log_dir=None, pairs=None):
+    def __init__(self, directory, n=64, seed=1234, every=1, log_dir=None, dataset=None):
         super().__init__()
         self.directory, self.n, self.seed, self.every = directory, n, seed, every
-        self.pairs = pairs
+        self.dataset, self.batch = dataset, None
         self.writer = tf.summary.create_file_writer(log_dir) if log_dir else None
 
     def samples(self):
-        if self.pairs is None:
-            return self.model.generate(self.n, seed=self.seed), None
-        columns = self.model.preview_columns(self.pairs)
-        return zoo_images.side_by_side(*columns), len(columns)
+        if self.batch is None and self.dataset is not None and not self.model.can_sample():
+            # Taken once, from a fresh iterator: the same rows every epoch.
+            self.batch = tf.nest.map_structure(lambda t: t.numpy(), next(iter(self.dataset.take(1))))
+        return self.model.sample_grid(self.batch, self.n, self.seed)
 
     def write(self, epoch):
         images, columns = self.samples()
@@ -243,7 +243,7 @@ class ConditionalAccuracy(keras.callbacks.Callback):
         from zoo.eval import conditional
 
         model = model or self.model
-        if model.CONDITION == "text":
+        if model.condition_of(conditions.Text):
             if self.heldout is None:
                 raise ValueError("a text-conditional model needs ConditionalAccuracy(captions=...).")
             per_caption = max(1, self.n_per_class // max(len(c) for c in self.heldout))

@@ -22,14 +22,7 @@ def _cmd_train(args):
     compute = precision.resolve(recipe.get("train", {}).get("precision", "float32"))
     print(f"Training {recipe['name']} ({recipe['model']} on {recipe['data']['source']}, {compute}) in {workdir}")
     try:
-        if args.strategy == "multi_worker":
-            from zoo import multi_worker
-
-            _, summary = multi_worker.train(recipe, workdir, verbose=args.verbose)
-        else:
-            _, summary = train.train(
-                recipe, workdir, strategy=args.strategy, devices=args.devices, verbose=args.verbose
-            )
+        _, summary = train.train(recipe, workdir, strategy=args.strategy, devices=args.devices, verbose=args.verbose)
     except train.RunFinished as done:
         print(f"Nothing to do: {done}")
         return 0
@@ -84,23 +77,22 @@ def _cmd_translate(args):
 
     path = files.keras_file(args.model)
     if not os.path.isdir(path):
+        from zoo import conditions
+
         model = files.load_model(path)
-        if not model.IMAGE_TO_IMAGE:
+        if not model.condition_of(conditions.Image):
             raise ValueError(f"{path} is a {model.registry_name} model; `translate` needs an image-to-image model.")
-        if args.direction and model.CONDITION != "unpaired":
+        if args.direction and model.ENDPOINT_ARG != "direction":
             raise ValueError(f"--direction is for two-direction models (cyclegan); {path} is a {model.registry_name}.")
-        if (args.domain is not None) != (model.CONDITION == "domain"):
+        if (args.domain is not None) != bool(model.condition_of(conditions.Domain)):
             raise ValueError(f"--domain (the target domain) is for and required by multi-domain models (stargan); "
                              f"{path} is a {model.registry_name}.")
-        if model.CONDITION == "unpaired":  # CycleGAN: either direction
-            direction = args.direction or "a2b"
-            translate = lambda x: model.generate(image=x, direction=direction)  # noqa: E731
-            shape = model.shape_a if direction == "a2b" else model.shape_b
-        elif model.CONDITION == "domain":  # StarGAN: an id or a domain name
-            domain = int(args.domain) if args.domain.isdigit() else args.domain
-            translate, shape = (lambda x: model.generate(image=x, domain=domain)), model.image_shape
-        else:
-            translate, shape = (lambda x: model.generate(image=x)), model.source_shape
+        choice = {model.ENDPOINT_ARG: args.direction} if args.direction else {}
+        if args.domain is not None:  # StarGAN: an id or a domain name
+            choice["domain"] = int(args.domain) if args.domain.isdigit() else args.domain
+        translate = lambda x: model.generate(image=x, **choice)  # noqa: E731
+        endpoint = model.endpoint(args.direction) if model.ENDPOINT_ARG else model.endpoint()
+        shape = next(c for c in endpoint.conditions if isinstance(c, conditions.Image)).shape
     else:
         from zoo import export
 

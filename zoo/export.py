@@ -120,7 +120,7 @@ def metadata(model, recipe=None, metrics=None, signature=None):
         "class": type(model).__name__,
         "config": json.loads(json.dumps(model.get_config(), default=str)),
         "recipe": recipe,
-        "generator_steps": int(model.g_optimizer.iterations.numpy()) if model.g_optimizer else 0,
+        "generator_steps": model.steps_trained,
         # What it was trained in; the export itself always computes in float32.
         "training_precision": zoo_precision.of(model),
         "metrics": metrics or {},

@@ -2,10 +2,12 @@
 
 Keras 3's ``fit`` fails under this strategy today (PITFALLS 7; upstream
 keras-team/keras#20585, tensorflow/tensorflow#72388). This module is the
-thin replacement: a loop that calls each variant's *own* ``train_step``
-through ``strategy.run`` (no second copy of any algorithm), feeds every
-worker its rows of each global batch, checkpoints each epoch, and writes
-samples and the final model from the chief only.
+thin replacement behind ``zoo.train.train`` (the one training driver): a
+loop that calls each variant's *own* ``train_step`` through ``strategy.run``
+(no second copy of any algorithm) and the same Keras callbacks as ``fit``,
+and feeds every worker its rows of each global batch. The driver gives the
+chief the callbacks that write (samples, TensorBoard, evaluation, the final
+model); every worker takes part in the collective checkpoint.
 
 Run one process per host with the same command and a ``TF_CONFIG`` naming
 the cluster and this process's index (or inside a SLURM job, where the
@@ -17,9 +19,8 @@ cluster is read from the SLURM environment)::
 """
 
 import os
-import shutil
-import time
 
+import keras
 import tensorflow as tf
 
 from zoo import distribute
@@ -63,9 +64,11 @@ def _step_function(model, strategy):
     return step
 
 
-def fit(model, dataset, *, epochs, steps_per_epoch, initial_epoch=0, on_epoch_end=None, verbose=1):
+def fit(model, dataset, *, epochs, steps_per_epoch, initial_epoch=0, callbacks=(), verbose=1):
     """Trains ``model`` (built and compiled under a multi-worker strategy's
-    scope) on a dataset of global batches, like ``model.fit`` would.
+    scope) on a dataset of global batches, as ``model.fit`` would, calling
+    the Keras ``callbacks`` at the same points (train, epoch and batch
+    begin/end; the epoch logs they add reach the history and later callbacks).
 
     ``dataset`` must hold ``(epochs - initial_epoch) * steps_per_epoch``
     batches (``zoo.data.load(..., epochs=, first_epoch=)``). Returns a
@@ -74,93 +77,45 @@ def fit(model, dataset, *, epochs, steps_per_epoch, initial_epoch=0, on_epoch_en
     strategy = model.distribute_strategy
     iterator = iter(worker_slices(dataset, strategy))
     step = _step_function(model, strategy)
+    callbacks = keras.callbacks.CallbackList(list(callbacks), model=model)
     history = {}
+    callbacks.on_train_begin()
     for epoch in range(initial_epoch, epochs):
         for tracker in model.metrics:
             tracker.reset_state()
-        start = time.perf_counter()
-        for _ in range(steps_per_epoch):
+        callbacks.on_epoch_begin(epoch)
+        for batch in range(steps_per_epoch):
+            callbacks.on_train_batch_begin(batch)
             step(iterator)
+            callbacks.on_train_batch_end(batch)
         # Trackers are summed across replicas when read in cross-replica
         # context: the logged losses are global-batch means.
         logs = {t.name: float(t.result()) for t in model.metrics}
-        logs["images_per_s"] = steps_per_epoch * tf.nest.flatten(dataset.element_spec)[0].shape[0] / (
-            time.perf_counter() - start
-        )
+        callbacks.on_epoch_end(epoch, logs)
         for k, v in logs.items():
-            history.setdefault(k, []).append(v)
+            history.setdefault(k, []).append(float(v))
         if verbose:
             line = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
             print(f"[worker {distribute.worker_index()}] epoch {epoch + 1}/{epochs} - {line}", flush=True)
-        if on_epoch_end is not None:
-            on_epoch_end(epoch, logs)
+    callbacks.on_train_end()
     return history
 
 
-def _is_chief(strategy):
-    resolver = strategy.cluster_resolver
-    return resolver is None or resolver.task_id == 0
+def is_chief(strategy):
+    """True for the process that writes a run's outputs: worker 0 of a
+    multi-worker cluster, or the only process of any other strategy."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    return resolver is None or resolver.task_id in (None, 0)
 
 
-def _checkpoint_dir(workdir, strategy):
+def worker_count(strategy):
+    return len(strategy.cluster_resolver.cluster_spec().as_dict().get("worker", []))
+
+
+def checkpoint_dir(workdir, strategy):
     """The chief writes the real checkpoint; other workers must take part in
     the save (it is collective) but write to a private folder."""
     directory = os.path.join(workdir, "checkpoints")
-    if _is_chief(strategy):
+    if is_chief(strategy):
         return directory
     return os.path.join(workdir, f".worker-{strategy.cluster_resolver.task_id}-checkpoints")
-
-
-def train(recipe, workdir, *, verbose=1, samples=64):
-    """``zoo.train.train`` for ``--strategy multi_worker``: same outputs in
-    ``workdir`` (shared by all workers), written by the chief."""
-    from zoo import callbacks as zoo_callbacks
-    from zoo import data as zoo_data
-    from zoo import images as zoo_images
-    from zoo import train as zoo_train
-
-    strategy = distribute.make_strategy("multi_worker")
-    chief = _is_chief(strategy)
-    zoo_train.check_workdir(workdir, recipe)
-    model = zoo_train.build_model(recipe, strategy)
-    train_cfg = recipe.get("train", {})
-    epochs = int(train_cfg.get("epochs", 1))
-    ckpt_dir = _checkpoint_dir(workdir, strategy)
-    checkpoint = zoo_callbacks.EpochCheckpoint(model, ckpt_dir)
-    # Every worker restores the chief's checkpoint (shared file system).
-    restore_from = zoo_callbacks.EpochCheckpoint(model, os.path.join(workdir, "checkpoints"))
-    first_epoch = restore_from.restore()
-    zoo_train.epochs_to_run(workdir, first_epoch, epochs)
-    if first_epoch and verbose and chief:
-        print(f"Resuming {recipe['name']} from epoch {first_epoch} in {workdir}")
-    dataset = zoo_data.load(
-        **recipe["data"],
-        seed=int(train_cfg.get("seed", 0)),
-        epochs=epochs,
-        first_epoch=first_epoch,
-        steps_per_epoch=train_cfg.get("steps_per_epoch"),
-    )
-    if chief:
-        zoo_train.claim_workdir(workdir, recipe)
-
-    def on_epoch_end(epoch, logs):
-        checkpoint.on_epoch_end(epoch, logs)
-        if chief:
-            images = model.generate(samples, seed=1234)
-            zoo_images.save_grid(images, os.path.join(workdir, "samples", f"epoch_{epoch + 1:03d}.png"))
-
-    start = time.perf_counter()
-    history = fit(
-        model, dataset, epochs=epochs, steps_per_epoch=dataset.steps_per_epoch,
-        initial_epoch=first_epoch, on_epoch_end=on_epoch_end, verbose=verbose,
-    )
-    summary = zoo_train.run_summary(
-        recipe, model, first_epoch, dataset.steps_per_epoch, time.perf_counter() - start,
-        history, "multi_worker", strategy.num_replicas_in_sync,
-    )
-    summary["workers"] = len(strategy.cluster_resolver.cluster_spec().as_dict().get("worker", []))
-    if chief:
-        zoo_train.save_outputs(model, workdir, summary)
-    else:
-        shutil.rmtree(ckpt_dir, ignore_errors=True)
-    return model, summary

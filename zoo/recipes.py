@@ -33,8 +33,9 @@ TOP_LEVEL = {
     "data": "arguments of zoo.data.load",
     "kwargs": "model constructor overrides",
     "train": "training length, seed, precision and compile settings",
-    "g_optimizer": "overrides of the generator optimizer's config",
-    "d_optimizer": "overrides of the discriminator optimizer's config",
+    "g_optimizer": "overrides of the generator optimizer's config (GANs)",
+    "d_optimizer": "overrides of the discriminator optimizer's config (GANs)",
+    "optimizer": "overrides of the optimizer's config (one-optimizer models)",
 }
 TRAIN_KEYS = {
     "epochs", "steps_per_epoch", "seed", "sample_every", "jit_compile", "steps_per_execution",
@@ -145,6 +146,8 @@ def validate(recipe):
     if "model" not in recipe or "data" not in recipe:
         raise RecipeError("A recipe needs at least `model` and a [data] section.")
     cls = registry.get_class(recipe["model"])
+    for key in sorted(k for k in recipe if k.endswith("optimizer") and k not in cls.OPTIMIZERS):
+        raise RecipeError(f"{recipe['model']} has no {key!r}; its optimizers are {list(cls.OPTIMIZERS)}.")
     _unknown("data", recipe["data"], DATA_KEYS)
     if "source" not in recipe["data"]:
         raise RecipeError("Recipe section [data] needs `source` (a TFDS name or a folder).")

@@ -60,9 +60,11 @@ def check_kwargs(cls, kwargs, where="overrides"):
         )
 
 
-def get(name, *, g_optimizer=None, d_optimizer=None, precision=None, **overrides):
+def get(name, *, precision=None, **overrides):
     """Builds the registered model ``name`` with ``overrides`` and compiles it
-    with the paper's optimizers (or the ones given).
+    with the paper's optimizers, or the ones given by the model's optimizer
+    names (a GAN's ``g_optimizer=`` / ``d_optimizer=``, a one-optimizer
+    model's ``optimizer=``): instances, names or dicts of config overrides.
 
     ``precision``: ``"float32"``, ``"mixed_bfloat16"`` or ``"auto"``
     (``zoo.precision``); by default, Keras's global dtype policy.
@@ -72,11 +74,12 @@ def get(name, *, g_optimizer=None, d_optimizer=None, precision=None, **overrides
     from zoo import precision as zoo_precision
 
     cls = get_class(name)
+    optimizers = {k: overrides.pop(k) for k in list(overrides) if k in cls.OPTIMIZERS}
     check_kwargs(cls, overrides)
     if precision is None:
         model = cls(**overrides)
     else:
         with zoo_precision.policy(precision):
             model = cls(**overrides)
-    model.compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer)
+    model.compile(**optimizers)
     return model

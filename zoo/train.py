@@ -5,6 +5,7 @@ the last finished epoch and ends with the same weights as an uninterrupted run.
 
 import json
 import os
+import shutil
 import statistics
 import time
 
@@ -12,6 +13,7 @@ import keras
 import tensorflow as tf
 
 from zoo import callbacks as zoo_callbacks
+from zoo import conditions as zoo_conditions
 from zoo import data as zoo_data
 from zoo import files
 from zoo import distribute
@@ -23,7 +25,8 @@ from zoo import registry
 def _identity(recipe):
     """The parts of a recipe that must match to resume a run (the number of
     epochs may grow: that only extends the run)."""
-    identity = {k: recipe.get(k) for k in ("model", "data", "kwargs", "g_optimizer", "d_optimizer")}
+    identity = {k: recipe.get(k) for k in ("model", "data", "kwargs")}
+    identity.update({k: v for k, v in recipe.items() if k.endswith("optimizer")})
     train = dict(recipe.get("train", {}))
     for key in ("epochs", "sample_every", "eval_every", "eval_samples"):
         train.pop(key, None)
@@ -40,12 +43,9 @@ def build_model(recipe, strategy):
     # runs are reproducible and a resumed run matches an uninterrupted one.
     keras.utils.set_random_seed(int(train.get("seed", 0)))
     with strategy.scope(), zoo_precision.policy(train.get("precision", "float32")):
-        model = registry.get_class(recipe["model"])(**kwargs)
-        model.compile(
-            g_optimizer=recipe.get("g_optimizer"),
-            d_optimizer=recipe.get("d_optimizer"),
-            **compile_kwargs,
-        )
+        cls = registry.get_class(recipe["model"])
+        model = cls(**kwargs)
+        model.compile(**{name: recipe.get(name) for name in cls.OPTIMIZERS}, **compile_kwargs)
     return model
 
 
@@ -116,30 +116,36 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
     """Trains ``recipe`` (a dict from ``zoo.recipes.load``, a name or a path)
     in ``workdir``; resumes if ``workdir`` holds a checkpoint of it.
 
-    Writes ``checkpoints/``, ``samples/epoch_NNN.png``, TensorBoard ``logs/``,
-    ``model.keras`` and ``summary.json``. Returns ``(model, summary)``.
+    One driver for every strategy: Keras ``fit``, or for ``multi_worker``
+    (one process per host, same command, ``TF_CONFIG``) the zoo's own loop
+    (``zoo.multi_worker.fit``: Keras ``fit`` fails there, PITFALLS 7) with the
+    same callbacks. Writes ``checkpoints/``, ``samples/epoch_NNN.png``,
+    TensorBoard ``logs/``, ``model.keras`` and ``summary.json`` (with several
+    workers: the chief does; all take part in the collective checkpoint).
+    Returns ``(model, summary)``.
     """
+    from zoo import multi_worker
+
     if not isinstance(recipe, dict):
         recipe = zoo_recipes.load(recipe)
-    if strategy == "multi_worker":
-        # Keras fit() is broken under MultiWorkerMirroredStrategy (PITFALLS 7).
-        raise ValueError("strategy 'multi_worker' trains with the zoo's own loop: call zoo.multi_worker.train "
-                         "(gan-zoo train --strategy multi_worker does).")
     check_workdir(workdir, recipe)
     strat = distribute.make_strategy(strategy, devices)
+    chief = multi_worker.is_chief(strat)
     model = build_model(recipe, strat)
     train_cfg = recipe.get("train", {})
     epochs = int(train_cfg.get("epochs", 1))
     seed = int(train_cfg.get("seed", 0))
 
-    checkpoint = zoo_callbacks.EpochCheckpoint(model, os.path.join(workdir, "checkpoints"))
-    first_epoch = checkpoint.restore()
-    if first_epoch == epochs and not os.path.exists(os.path.join(workdir, "model.keras")):
+    own_checkpoints = multi_worker.checkpoint_dir(workdir, strat)
+    checkpoint = zoo_callbacks.EpochCheckpoint(model, own_checkpoints)
+    # Every worker restores the chief's checkpoint (shared file system).
+    first_epoch = zoo_callbacks.EpochCheckpoint(model, os.path.join(workdir, "checkpoints")).restore()
+    if first_epoch == epochs and chief and not os.path.exists(os.path.join(workdir, "model.keras")):
         # Stopped between its last checkpoint and model.keras: write it now.
         with files.atomic_path(os.path.join(workdir, "model.keras")) as tmp:
             model.save(tmp)
     epochs_to_run(workdir, first_epoch, epochs)
-    if first_epoch and verbose:
+    if first_epoch and verbose and chief:
         print(f"Resuming {recipe['name']} from epoch {first_epoch} in {workdir}")
     data_cfg = dict(recipe["data"])
     dataset = zoo_data.load(
@@ -149,54 +155,64 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
         first_epoch=first_epoch,
         steps_per_epoch=train_cfg.get("steps_per_epoch"),
     )
-    claim_workdir(workdir, recipe)
-    throughput = zoo_callbacks.Throughput(data_cfg.get("batch_size", 128))
-    log_dir = os.path.join(workdir, "logs")
-    callbacks = [
-        checkpoint,
-        zoo_callbacks.SampleGrid(
-            os.path.join(workdir, "samples"), n=samples, every=train_cfg.get("sample_every", 1),
-            log_dir=log_dir,
-            # Translation models: the first batch's first pairs, every epoch.
-            pairs=next(iter(dataset.take(1))) if model.IMAGE_TO_IMAGE else None,
-        ),
-        keras.callbacks.TensorBoard(log_dir=log_dir),
-        throughput,
-    ]
-    if train_cfg.get("eval_every") and model.IMAGE_TO_IMAGE:
+    if train_cfg.get("eval_every") and not model.can_sample():
         raise ValueError(
             f"train.eval_every measures generated samples against a dataset; {recipe['model']} "
             "translates images: evaluate it with benchmarks/pix2pix_ablation.py, cyclegan_digits.py or stargan_digits.py."
         )
-    if train_cfg.get("eval_every"):
-        # Before TensorBoard, so the epoch's fid/kid reach its logs.
-        callbacks.insert(0, zoo_callbacks.FrechetCallback(
-            data_cfg["source"], every=train_cfg["eval_every"], n=train_cfg.get("eval_samples", 2000),
-            extractor=_eval_extractor(data_cfg["source"]), best_path=os.path.join(workdir, "best.keras"),
-        ))
-        if model.CONDITION in ("labels", "text"):
-            callbacks.insert(0, zoo_callbacks.ConditionalAccuracy(
-                data_cfg["source"], every=train_cfg["eval_every"], captions=data_cfg.get("captions"),
-                n_per_class=max(1, train_cfg.get("eval_samples", 2000) // getattr(model, "num_classes", 10)),
-            ))
+    if chief:
+        claim_workdir(workdir, recipe)
+    throughput = zoo_callbacks.Throughput(data_cfg.get("batch_size", 128))
+    callbacks = [checkpoint, throughput]
+    if chief:
+        # Evaluation first (a run stopped before its checkpoint re-measures
+        # the epoch), TensorBoard last (it logs what the others added).
+        callbacks = evaluation_callbacks(model, recipe, workdir) + callbacks + [
+            zoo_callbacks.SampleGrid(
+                os.path.join(workdir, "samples"), n=samples, every=train_cfg.get("sample_every", 1),
+                log_dir=os.path.join(workdir, "logs"), dataset=dataset,
+            ),
+            keras.callbacks.TensorBoard(log_dir=os.path.join(workdir, "logs")),
+        ]
     start = time.perf_counter()
-    history = model.fit(
-        dataset,
-        epochs=epochs,
-        initial_epoch=first_epoch,
-        steps_per_epoch=dataset.steps_per_epoch,
-        callbacks=callbacks,
-        verbose=verbose,
-        shuffle=False,  # the dataset is shuffled per epoch, keyed on the seed
-    )
+    run = dict(epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=dataset.steps_per_epoch,
+               callbacks=callbacks, verbose=verbose)
+    if strategy == "multi_worker":
+        history = multi_worker.fit(model, dataset, **run)
+    else:
+        # shuffle=False: the dataset is shuffled per epoch, keyed on the seed.
+        history = model.fit(dataset, shuffle=False, **run).history
     summary = run_summary(
         recipe, model, first_epoch, dataset.steps_per_epoch, time.perf_counter() - start,
-        {k: [float(x) for x in v] for k, v in history.history.items()},
+        {k: [float(x) for x in v] for k, v in history.items()},
         strategy, strat.num_replicas_in_sync,
     )
     summary["images_per_s_median"] = throughput.median
-    save_outputs(model, workdir, summary)
+    if strategy == "multi_worker":
+        summary["workers"] = multi_worker.worker_count(strat)
+    if chief:
+        save_outputs(model, workdir, summary)
+    else:
+        shutil.rmtree(own_checkpoints, ignore_errors=True)
     return model, summary
+
+
+def evaluation_callbacks(model, recipe, workdir):
+    """``train.eval_every``: classifier FID / KID with the best model kept,
+    and the conditional accuracy of class- or text-conditional models."""
+    train_cfg, data_cfg = recipe.get("train", {}), recipe["data"]
+    if not train_cfg.get("eval_every"):
+        return []
+    callbacks = [zoo_callbacks.FrechetCallback(
+        data_cfg["source"], every=train_cfg["eval_every"], n=train_cfg.get("eval_samples", 2000),
+        extractor=_eval_extractor(data_cfg["source"]), best_path=os.path.join(workdir, "best.keras"),
+    )]
+    if model.condition_of(zoo_conditions.ClassLabels) or model.condition_of(zoo_conditions.Text):
+        callbacks.insert(0, zoo_callbacks.ConditionalAccuracy(
+            data_cfg["source"], every=train_cfg["eval_every"], captions=data_cfg.get("captions"),
+            n_per_class=max(1, train_cfg.get("eval_samples", 2000) // getattr(model, "num_classes", 10)),
+        ))
+    return callbacks
 
 
 def _eval_extractor(source):
@@ -214,7 +230,7 @@ def run_summary(recipe, model, first_epoch, steps_per_epoch, wall_seconds, histo
         "epochs": int(recipe.get("train", {}).get("epochs", 1)),
         "resumed_from_epoch": first_epoch,
         "steps_per_epoch": steps_per_epoch,
-        "generator_steps": int(model.g_optimizer.iterations.numpy()),
+        "generator_steps": model.steps_trained,
         "wall_seconds_this_run": round(wall_seconds, 1),
         "images_per_s_median": float(statistics.median(rates)) if rates else None,
         "final_logs": {k: v[-1] for k, v in history.items() if v},

@@ -2,6 +2,7 @@
 
 import tensorflow as tf
 
+from zoo import conditions
 from zoo import layers
 from zoo import losses as zoo_losses
 from zoo.base import AdversarialModel
@@ -45,7 +46,6 @@ class ACGAN(AdversarialModel):
     (the paper's setting).
     """
 
-    CONDITION = "labels"
     LOSS_NAMES = ("d_loss", "g_loss", "d_class_loss", "g_class_loss", "real_class_accuracy")
 
     def __init__(
@@ -94,6 +94,9 @@ class ACGAN(AdversarialModel):
         self.d_filters = d_filters
         self.kernel_size = kernel_size
 
+    def conditions(self):
+        return (conditions.Latent(self.latent_dim), conditions.ClassLabels(self.num_classes))
+
     def train_step(self, data):
         real, labels = self.unpack_labelled(data)
         one_hot = tf.one_hot(labels, self.num_classes)
@@ -114,8 +117,7 @@ class ACGAN(AdversarialModel):
             classification = zoo_losses.acgan_discriminator_loss(real_classes, fake_classes, one_hot)
             per_example = adversarial + self.class_loss_weight * classification
             loss = self.global_mean(per_example) + self.regularization([self.discriminator])
-        grads = tape.gradient(loss, self.discriminator_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator_variables))
+        self.apply_update(self.d_optimizer, loss, self.discriminator_variables, tape)
         self._track("d_loss", per_example)
         self._track("d_class_loss", classification)
         correct = tf.cast(tf.equal(tf.argmax(real_classes, -1, output_type=tf.int32), labels), tf.float32)
@@ -130,7 +132,6 @@ class ACGAN(AdversarialModel):
             classification = zoo_losses.acgan_generator_loss(fake_classes, one_hot)
             per_example = self.g_loss_fn(fake_logits) + self.class_loss_weight * classification
             loss = self.global_mean(per_example) + self.regularization([self.generator])
-        grads = tape.gradient(loss, self.generator_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator_variables))
+        self.apply_update(self.g_optimizer, loss, self.generator_variables, tape)
         self._track("g_loss", per_example)
         self._track("g_class_loss", classification)

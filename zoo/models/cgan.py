@@ -4,6 +4,7 @@ projection discriminator (Miyato & Koyama 2018)."""
 
 import tensorflow as tf
 
+from zoo import conditions
 from zoo import layers
 from zoo.base import AdversarialModel
 from zoo.registry import register
@@ -53,7 +54,6 @@ class CGAN(AdversarialModel):
     Projection Discriminator", ICLR 2018. Adam 2e-4 / 0.5 (DCGAN's).
     """
 
-    CONDITION = "labels"
     LOSS_NAMES = ("d_loss", "g_loss", "d_real", "d_fake", "d_mismatched")
 
     def __init__(
@@ -110,12 +110,58 @@ class CGAN(AdversarialModel):
         # 1. Discriminator: real/right positives; fake/right and real/wrong negatives.
         for _ in range(self.d_steps):
             wrong = lambda: self.wrong_labels(labels, batch)  # noqa: E731
-            self._matching_aware_discriminator_step(real, labels, wrong, batch)
+            matching_aware_discriminator_step(self, real, labels, wrong, batch)
         # 2. Generator: make D accept (G(z, y), y).
-        self._conditional_generator_step(labels, batch)
+        conditional_generator_step(self, labels, batch)
         return self._logs()
+
+    def conditions(self):
+        return (conditions.Latent(self.latent_dim), conditions.ClassLabels(self.num_classes))
 
     def wrong_labels(self, labels, batch):
         """A label != y for every example: (y + k) mod K, k in 1..K-1."""
         shift = 1 + tf.cast(self.draw(batch, [], "uniform") * (self.num_classes - 1), tf.int32)
         return (labels + tf.minimum(shift, self.num_classes - 1)) % self.num_classes
+
+
+# === The matching-aware steps: shared with text2image ===
+
+
+def matching_aware_discriminator_step(model, real, condition, wrong, batch):
+    """One D update of GAN-CLS (Reed et al. 2016) for a D judging (image,
+    condition) pairs: real/right positive; fake/right and, with
+    ``model.mismatched_negatives``, real/wrong negatives (1/2 each).
+    ``condition`` / ``wrong``: what G and D take as the condition (labels,
+    token ids) for the right and a wrong class; ``wrong`` may be a callable,
+    called after the fakes' latents are drawn (the draw order of cgan's
+    published runs). Logs ``d_loss`` and sigmoid(D) on each kind of pair
+    (``d_real``, ``d_fake``, ``d_mismatched``: the real/wrong pairs are
+    scored in both settings, so the ablation shows whether D reads the
+    condition at all)."""
+    fake = model.generator([model.sample_latents(batch), condition], training=True)
+    wrong = wrong() if callable(wrong) else wrong
+    with tf.GradientTape() as tape:
+        real_logits = model.discriminator([real, condition], training=True)
+        fake_logits = model.discriminator([fake, condition], training=True)
+        wrong_logits = model.discriminator([real, wrong], training=True)
+        per_example = model.d_loss_fn(real_logits, fake_logits)
+        if model.mismatched_negatives:
+            # L(real, right) + (L(fake, right) + L(real, wrong)) / 2.
+            per_example = 0.5 * (per_example + model.d_loss_fn(real_logits, wrong_logits))
+        loss = model.global_mean(per_example) + model.regularization([model.discriminator])
+    model.apply_update(model.d_optimizer, loss, model.discriminator_variables, tape)
+    model._track("d_loss", per_example)
+    model._track("d_real", tf.sigmoid(real_logits))
+    model._track("d_fake", tf.sigmoid(fake_logits))
+    model._track("d_mismatched", tf.sigmoid(wrong_logits))
+
+
+def conditional_generator_step(model, condition, batch):
+    """One G update through a D judging (image, condition) pairs."""
+    latents = model.sample_latents(batch)
+    with tf.GradientTape() as tape:
+        fake = model.generator([latents, condition], training=True)
+        per_example = model.g_loss_fn(model.discriminator([fake, condition], training=True))
+        loss = model.global_mean(per_example) + model.regularization([model.generator])
+    model.apply_update(model.g_optimizer, loss, model.generator_variables, tape)
+    model._track("g_loss", per_example)

@@ -4,8 +4,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo import conditions
 from zoo import layers
-from zoo.base import AdversarialModel, check_images, images_outputs
+from zoo.base import AdversarialModel
 from zoo.registry import register
 
 DIRECTIONS = ("a2b", "b2a")
@@ -65,8 +66,7 @@ class CycleGAN(AdversarialModel):
     constant then linearly decayed to 0 (``zoo.schedules.LinearDecay``).
     """
 
-    CONDITION = "unpaired"
-    IMAGE_TO_IMAGE = True
+    ENDPOINT_ARG = "direction"
     GENERATORS = ("generator", "generator_ba")
     DISCRIMINATORS = ("discriminator", "discriminator_a")
     LOSS_NAMES = ("d_loss_a", "d_loss_b", "g_loss", "g_adversarial", "cycle", "identity")
@@ -117,7 +117,6 @@ class CycleGAN(AdversarialModel):
         super().__init__(
             generator=generator,
             discriminator=discriminator,
-            latent_dim=0,
             adversarial_loss=adversarial_loss,
             seed=seed,
             **kwargs,
@@ -182,8 +181,7 @@ class CycleGAN(AdversarialModel):
                 )
                 per_example += self.identity_weight * self.cycle_weight * identity
             loss = self.global_mean(per_example) + self.regularization([self.generator, self.generator_ba])
-        grads = tape.gradient(loss, self.generator_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator_variables))
+        self.apply_update(self.g_optimizer, loss, self.generator_variables, tape)
         self._track("g_loss", per_example)
         self._track("g_adversarial", adversarial)
         self._track("cycle", cycle)
@@ -198,8 +196,7 @@ class CycleGAN(AdversarialModel):
             loss_a = self.d_loss_fn(self.discriminator_a(real_a, training=True), self.discriminator_a(fake_a, training=True))
             # D_A and D_B share no weights: one sum gives each its own gradient.
             loss = self.global_mean(loss_a + loss_b) + self.regularization([self.discriminator, self.discriminator_a])
-        grads = tape.gradient(loss, self.discriminator_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator_variables))
+        self.apply_update(self.d_optimizer, loss, self.discriminator_variables, tape)
         self._track("d_loss_a", loss_a)
         self._track("d_loss_b", loss_b)
 
@@ -254,36 +251,18 @@ class CycleGAN(AdversarialModel):
 
     # === Inference: an image in, an image out, either way ===
 
-    def _direction(self, direction):
-        if direction not in DIRECTIONS:
-            raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}.")
-        if direction == "a2b":
-            return self.generator, self.shape_a
-        return self.generator_ba, self.shape_b
+    def endpoints(self):
+        """``_a2b`` (G) and ``_b2a`` (F): ``generate(image=, direction=)``
+        and one exported model each."""
+        return {
+            f"_{d}": conditions.Endpoint(
+                [conditions.Image(shape, f" (domain {d[0].upper()}, direction {d!r})")], network
+            )
+            for d, shape, network in (("a2b", self.shape_a, self.generator), ("b2a", self.shape_b, self.generator_ba))
+        }
 
-    def check_image(self, image, direction="a2b"):
-        _, shape = self._direction(direction)
-        if image is None:
-            raise ValueError(f"cyclegan needs image=: input images [n, {', '.join(map(str, shape))}] in [-1, 1].")
-        return check_images(image, shape, f" (domain {direction[0].upper()}, direction {direction!r})")
-
-    def check_condition(self, n, condition):
-        condition = dict(condition)
-        direction = condition.pop("direction", "a2b")
-        image = condition.pop("image", None)
-        if condition:
-            raise TypeError(f"cyclegan takes image= and direction=; got unexpected {sorted(condition)}.")
-        return {"image": self.check_image(image, direction)}
-
-    def generate(self, n=None, *, latent=None, seed=0, batch_size=64, image=None, direction="a2b"):
-        """Translates ``image`` (float32 [n, H, W, C] in [-1, 1]) from domain
-        A to B (``direction="a2b"``) or B to A (``"b2a"``). ``n``, ``latent``
-        and ``seed`` belong to the common interface and are unused."""
-        network, _ = self._direction(direction)
-        image = self.check_image(image, direction)
-        chunks = [keras.ops.convert_to_numpy(network(image[i : i + batch_size], training=False))
-                  for i in range(0, len(image), batch_size)]
-        return np.concatenate(chunks, axis=0)
+    def example_batch(self, n=8, seed=0):
+        return conditions.random_images(self.shape_a, n, seed), conditions.random_images(self.shape_b, n, seed + 1)
 
     def reconstruct(self, image, direction="a2b", batch_size=64):
         """``(translations, reconstructions)``: ``image`` taken one way and back."""
@@ -292,31 +271,9 @@ class CycleGAN(AdversarialModel):
         return there, back
 
     def preview_columns(self, batch):
-        """Columns of the training sample grid for a batch ``(a, b)``:
-        a, G(a), F(G(a)), b, F(b), G(F(b))."""
+        """a, G(a), F(G(a)), b, F(b), G(F(b)) for the first 8 of ``(a, b)``."""
         a, b = (np.asarray(x)[:8] for x in batch)
         return [a, *self.reconstruct(a, "a2b"), b, *self.reconstruct(b, "b2a")]
-
-    def serving_signature(self):
-        return {"image": tf.TensorSpec([None, *self.shape_a], tf.float32, name="image")}
-
-    def serving_example(self, n=2, seed=0, direction="a2b"):
-        _, shape = self._direction(direction)
-        rng = np.random.default_rng(seed)
-        return {"image": rng.uniform(-1, 1, (n, *shape)).astype("float32")}
-
-    def endpoint_example(self, suffix, n=2, seed=0):
-        return self.serving_example(n, seed, direction=suffix.lstrip("_"))
-
-    def serve(self, inputs):
-        return images_outputs(tf.cast(self.generator(inputs["image"], training=False), tf.float32))
-
-    def serve_b2a(self, inputs):
-        return images_outputs(tf.cast(self.generator_ba(inputs["image"], training=False), tf.float32))
-
-    def serving_endpoints(self):
-        b_spec = {"image": tf.TensorSpec([None, *self.shape_b], tf.float32, name="image")}
-        return {"_a2b": (self.serve, self.serving_signature()), "_b2a": (self.serve_b2a, b_spec)}
 
 
 def l1(x, y):

@@ -3,8 +3,9 @@
 import numpy as np
 import tensorflow as tf
 
+from zoo import conditions
 from zoo import layers
-from zoo.base import AdversarialModel, check_images, images_outputs
+from zoo.base import AdversarialModel
 from zoo.registry import register
 
 
@@ -49,8 +50,6 @@ class Pix2Pix(AdversarialModel):
     Conditional Adversarial Networks", CVPR 2017. Adam 2e-4 / 0.5.
     """
 
-    CONDITION = "image"
-    IMAGE_TO_IMAGE = True
     LOSS_NAMES = ("d_loss", "g_loss", "g_adversarial", "g_l1")
 
     def __init__(
@@ -85,7 +84,6 @@ class Pix2Pix(AdversarialModel):
         super().__init__(
             generator=generator,
             discriminator=discriminator,
-            latent_dim=0,
             adversarial_loss=adversarial_loss,
             d_steps=d_steps,
             seed=seed,
@@ -127,8 +125,7 @@ class Pix2Pix(AdversarialModel):
             fake_logits = self.discriminator([source, fake], training=True)
             per_example = self.d_loss_fn(real_logits, fake_logits)
             loss = self.global_mean(per_example) + self.regularization([self.discriminator])
-        grads = tape.gradient(loss, self.discriminator_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator_variables))
+        self.apply_update(self.d_optimizer, loss, self.discriminator_variables, tape)
         self._track("d_loss", per_example)
 
     def _generator_step(self, source, target):
@@ -138,47 +135,22 @@ class Pix2Pix(AdversarialModel):
             l1 = tf.reduce_mean(tf.abs(tf.cast(target, tf.float32) - fake), axis=[1, 2, 3])
             per_example = self.adversarial_weight * adversarial + self.l1_weight * l1
             loss = self.global_mean(per_example) + self.regularization([self.generator])
-        grads = tape.gradient(loss, self.generator_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator_variables))
+        self.apply_update(self.g_optimizer, loss, self.generator_variables, tape)
         self._track("g_loss", per_example)
         self._track("g_adversarial", adversarial)
         self._track("g_l1", l1)
 
     # === Inference: an image in, an image out ===
 
-    def condition_signature(self):
-        return {"image": tf.TensorSpec([None, *self.source_shape], tf.float32, name="image")}
+    def conditions(self):
+        """The input image alone: the output is a deterministic function of it."""
+        return (conditions.Image(self.source_shape),)
 
-    def serving_signature(self):
-        return self.condition_signature()
-
-    def check_condition(self, n, condition):
-        condition = dict(condition)
-        image = condition.pop("image", None)
-        if condition:
-            raise TypeError(f"pix2pix takes image=; got unexpected {sorted(condition)}.")
-        if image is None:
-            raise ValueError(f"pix2pix needs image=: input images [n, {', '.join(map(str, self.source_shape))}] in [-1, 1].")
-        return {"image": check_images(image, self.source_shape)}
-
-    def generate(self, n=None, *, latent=None, seed=0, batch_size=64, image=None):
-        """Translates ``image`` (float32 [n, H, W, C] in [-1, 1]; dropout off).
-        ``n``, ``latent`` and ``seed`` belong to the common interface and are
-        unused: the output is a deterministic function of the input."""
-        image = self.check_condition(0, {"image": image})["image"]
-        chunks = [self.generator(image[i : i + batch_size], training=False).numpy()
-                  for i in range(0, len(image), batch_size)]
-        return np.concatenate(chunks, axis=0)
+    def example_batch(self, n=8, seed=0):
+        return (conditions.random_images(self.source_shape, n, seed),
+                conditions.random_images(self.target_shape, n, seed + 1))
 
     def preview_columns(self, batch):
-        """Columns of the training sample grid for a batch ``(inputs,
-        targets)``: input, output, target (8 rows)."""
+        """Input | output | target for the first 8 pairs of ``(inputs, targets)``."""
         inputs, targets = (np.asarray(x)[:8] for x in batch)
         return [inputs, self.generate(image=inputs), targets]
-
-    def serving_example(self, n=2, seed=0):
-        rng = np.random.default_rng(seed)
-        return {"image": rng.uniform(-1, 1, (n, *self.source_shape)).astype("float32")}
-
-    def serve(self, inputs):
-        return images_outputs(tf.cast(self.generator(inputs["image"], training=False), tf.float32))

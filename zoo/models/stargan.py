@@ -4,9 +4,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo import conditions
 from zoo import layers
 from zoo import losses as zoo_losses
-from zoo.base import AdversarialModel, check_images, check_labels, images_outputs
+from zoo.base import AdversarialModel
 from zoo.registry import register
 
 
@@ -60,8 +61,6 @@ class StarGAN(AdversarialModel):
     2018. Adam 1e-4, beta1 0.5, beta2 0.999; n_critic 5.
     """
 
-    CONDITION = "domain"
-    IMAGE_TO_IMAGE = True
     DEFAULT_G_OPTIMIZER = ("Adam", {"learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.999})
     DEFAULT_D_OPTIMIZER = ("Adam", {"learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.999})
     LOSS_NAMES = (
@@ -104,7 +103,6 @@ class StarGAN(AdversarialModel):
         super().__init__(
             generator=generator,
             discriminator=discriminator,
-            latent_dim=0,
             adversarial_loss=adversarial_loss,
             d_steps=d_steps,
             seed=seed,
@@ -151,8 +149,7 @@ class StarGAN(AdversarialModel):
             domain_loss = keras.losses.sparse_categorical_crossentropy(domains, real_domain_logits, from_logits=True)
             per_example = adversarial + self.gp_weight * penalty + self.domain_weight * domain_loss
             loss = self.global_mean(per_example) + self.regularization([self.discriminator])
-        grads = tape.gradient(loss, self.discriminator_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator_variables))
+        self.apply_update(self.d_optimizer, loss, self.discriminator_variables, tape)
         self._track("d_loss", per_example)
         self._track("gradient_penalty", penalty)
         self._track("wasserstein_estimate", tf.reduce_mean(real_logits - fake_logits, axis=[1, 2, 3]))
@@ -172,84 +169,18 @@ class StarGAN(AdversarialModel):
             per_example = (adversarial + self.domain_weight * domain_loss
                            + self.reconstruction_weight * reconstruction)
             loss = self.global_mean(per_example) + self.regularization([self.generator])
-        grads = tape.gradient(loss, self.generator_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator_variables))
+        self.apply_update(self.g_optimizer, loss, self.generator_variables, tape)
         self._track("g_loss", per_example)
         self._track("g_domain_loss", domain_loss)
         self._track("reconstruction", reconstruction)
 
     # === Inference: an image and a target domain in, an image out ===
 
-    def domain_ids(self, domain, n):
-        """``domain`` (an id, a name, or ``n`` of either) as int32 ``[n]``."""
-        values = np.asarray(domain)
-        if values.dtype.kind in "US":
-            names = self.domain_names or []
-            unknown = sorted({str(v) for v in values.ravel()} - set(names))
-            if unknown:
-                raise ValueError(f"Unknown domain name(s) {unknown}; this model's domains: {names or 'unnamed (use ids)'}.")
-            values = np.vectorize(names.index)(values) if values.ndim else np.asarray(names.index(str(values)))
-        try:
-            return check_labels(values, n, self.num_domains)
-        except (TypeError, ValueError) as e:
-            raise type(e)(str(e).replace("labels", "domain").replace("class ids", "domain ids")) from None
-
-    def check_condition(self, n, condition):
-        condition = dict(condition)
-        image, domain = condition.pop("image", None), condition.pop("domain", None)
-        if condition:
-            raise TypeError(f"stargan takes image= and domain=; got unexpected {sorted(condition)}.")
-        shape = ", ".join(map(str, self.image_shape))
-        if image is None or domain is None:
-            raise ValueError(f"stargan needs image= (images [n, {shape}] in [-1, 1]) and domain= (target domain ids or names).")
-        image = check_images(image, self.image_shape)
-        return {"image": image, "domain": self.domain_ids(domain, len(image))}
-
-    def generate(self, n=None, *, latent=None, seed=0, batch_size=64, image=None, domain=None):
-        """Translates ``image`` (float32 [n, H, W, C] in [-1, 1]) to
-        ``domain`` (an id or name, or one per image). ``n``, ``latent`` and
-        ``seed`` belong to the common interface and are unused."""
-        feed = self.check_condition(0, {"image": image, "domain": domain})
-        chunks = [
-            keras.ops.convert_to_numpy(self.generator([feed["image"][i : i + batch_size], feed["domain"][i : i + batch_size]],
-                                                      training=False))
-            for i in range(0, len(feed["image"]), batch_size)
-        ]
-        return np.concatenate(chunks, axis=0)
+    def conditions(self):
+        """The image and its target domain (an id or a name, one for all or one per image)."""
+        return (conditions.Image(self.image_shape), conditions.Domain(self.num_domains, self.domain_names))
 
     def preview_columns(self, batch):
-        """Columns of the training sample grid for a batch ``(images,
-        domains)``: the input, then its translation to each domain (8 rows)."""
+        """The input, then its translation to each domain (first 8 of ``(images, domains)``)."""
         images = np.asarray(batch[0])[:8]
         return [images] + [self.generate(image=images, domain=d) for d in range(self.num_domains)]
-
-    def condition_signature(self):
-        return {
-            "image": tf.TensorSpec([None, *self.image_shape], tf.float32, name="image"),
-            "domain": tf.TensorSpec([None], tf.int32, name="domain"),
-        }
-
-    def serving_signature(self):
-        return self.condition_signature()
-
-    def serving_example(self, n=2, seed=0):
-        rng = np.random.default_rng(seed)
-        return {
-            "image": rng.uniform(-1, 1, (n, *self.image_shape)).astype("float32"),
-            "domain": (np.arange(n) % self.num_domains).astype("int32"),
-        }
-
-    def serving_guards(self, condition):
-        domain = condition["domain"]
-        message = f"domain must be domain ids in [0, {self.num_domains})"
-        return [
-            tf.debugging.assert_non_negative(domain, message=message),
-            tf.debugging.assert_less(domain, tf.constant(self.num_domains, domain.dtype), message=message),
-        ]
-
-    def serve(self, inputs):
-        # Both inputs pass through the guards, so a bad domain id fails the
-        # request instead of selecting no domain (an all-zero one-hot).
-        with tf.control_dependencies(self.serving_guards(inputs)):
-            image, domain = tf.identity(inputs["image"]), tf.identity(inputs["domain"])
-        return images_outputs(tf.cast(self.generator([image, domain], training=False), tf.float32))

@@ -1,14 +1,14 @@
 """Text-to-image GAN with a matching-aware discriminator (GAN-CLS, Reed et al. 2016)."""
 
-import warnings
-
 import numpy as np
 import tensorflow as tf
 import keras
 
+from zoo import conditions
 from zoo import data as zoo_data
 from zoo import layers
 from zoo.base import AdversarialModel
+from zoo.models.cgan import conditional_generator_step, matching_aware_discriminator_step
 from zoo.registry import register
 
 
@@ -18,15 +18,10 @@ def caption_vocabulary(caption_set="fashion_mnist"):
     words = []
     for phrasings in zoo_data.load_captions(caption_set)["train"]:
         for phrase in phrasings:
-            for word in _standardize(phrase).split():
+            for word in conditions.standardize(phrase).split():
                 if word not in words:
                     words.append(word)
     return words
-
-
-def _standardize(text):
-    # What TextVectorization's "lower_and_strip_punctuation" does to ASCII text.
-    return "".join(c for c in text.lower() if c.isalnum() or c.isspace())
 
 
 @register("text2image", "Text-to-image GAN-CLS: G(z, text), matching-aware D(x, text) (Reed et al. 2016)")
@@ -81,7 +76,6 @@ class Text2Image(AdversarialModel):
     trained with each network). Adam 2e-4 / 0.5.
     """
 
-    CONDITION = "text"
     LOSS_NAMES = ("d_loss", "g_loss", "d_real", "d_fake", "d_mismatched")
 
     def __init__(
@@ -158,7 +152,7 @@ class Text2Image(AdversarialModel):
 
     def tokenize(self, text):
         """Strings ``[batch]`` -> int32 token ids ``[batch, max_tokens]``."""
-        return tf.cast(self.vectorizer(text), tf.int32)
+        return self.text_condition().tokenize(text)
 
     # === Training ===
 
@@ -174,91 +168,22 @@ class Text2Image(AdversarialModel):
         batch = tf.shape(real)[0]
         # 1. Discriminator: (real, text) positive; (fake, text), (real, wrong text) negative.
         for _ in range(self.d_steps):
-            self._matching_aware_discriminator_step(real, text, wrong, batch)
+            matching_aware_discriminator_step(self, real, text, wrong, batch)
         # 2. Generator: make D accept (G(z, text), text).
-        self._conditional_generator_step(text, batch)
+        conditional_generator_step(self, text, batch)
         return self._logs()
 
     # === Conditioning: a string per sample ===
 
-    def condition_signature(self):
-        return {"text": tf.TensorSpec([None], tf.string, name="text")}
+    def text_condition(self):
+        return conditions.Text(self.vectorizer, self.vocabulary, self.max_tokens, self.default_captions)
 
-    def check_condition(self, n, condition):
-        condition = dict(condition)
-        text = condition.pop("text", None)
-        if condition:
-            raise TypeError(f"text2image takes the condition 'text'; got unexpected {sorted(condition)}.")
-        if text is None:  # the default captions in turn
-            text = [self.default_captions[i % len(self.default_captions)] for i in range(n)]
-        array = np.asarray(text, dtype=object) if not isinstance(text, str) else np.asarray(text)
-        if array.ndim == 0:
-            array = np.full((n,), str(array), dtype=object)
-        if array.shape != (n,):
-            raise ValueError(f"text must be one string or {n} strings, got shape {array.shape}.")
-        for t in array:
-            if not isinstance(t, (str, bytes)):
-                raise TypeError(f"text must be strings, got {type(t).__name__} ({t!r:.40}).")
-            if not _standardize(t.decode() if isinstance(t, bytes) else t).split():
-                raise ValueError(f"text must contain at least one word; got {t!r}.")
-        array = array.astype(str)
-        self._check_words(array)
-        return {"text": array}
+    def conditions(self):
+        """The SavedModel takes a string tensor ``text``; the TFLite model
+        takes its token ids ``text_ids`` (``conditions.Text.tflite``)."""
+        return (conditions.Latent(self.latent_dim), self.text_condition())
 
-    def _check_words(self, texts):
-        """Text the model cannot read is refused: a caption none of whose
-        first ``max_tokens`` words is in the vocabulary would condition G on
-        the unknown token alone. Unknown words beside known ones are read as
-        that one token: a warning names them."""
-        known = set(self.vocabulary)
-        unknown = set()
-        for t in dict.fromkeys(texts):  # each distinct caption once
-            words = _standardize(t).split()[: self.max_tokens]
-            if not known.intersection(words):
-                raise ValueError(
-                    f"text {t!r} has no word of this model's vocabulary ({len(known)} words, e.g. "
-                    f"{', '.join(self.vocabulary[:8])}; the full list is in the config / metadata.json)."
-                )
-            unknown.update(w for w in words if w not in known)
-        if unknown:
-            warnings.warn(
-                f"{len(unknown)} word(s) not in the vocabulary are read as one unknown token: "
-                f"{', '.join(sorted(unknown)[:10])}.", stacklevel=3,
-            )
-
-    def generator_feed(self, latent, condition):
-        return [tf.convert_to_tensor(latent), self.tokenize(condition["text"])]
-
-    def serving_guards(self, condition):
-        # Ids >= 2 are vocabulary words (0 padding, 1 unknown).
-        words = tf.reduce_sum(tf.cast(self.tokenize(condition["text"]) >= 2, tf.int32), axis=-1)
-        message = "text must contain at least one word of the vocabulary (metadata.json)"
-        return [tf.debugging.assert_positive(words, message=message)]
-
-    def export_resources(self):
-        return [self.vectorizer]
-
-    def serving_example(self, n=2, seed=0):
-        return {"latent": self.latents(n, seed), "text": self.check_condition(n, {})["text"]}
-
-    # === TFLite: token ids, not strings ===
-
-    def serve_tokens(self, inputs):
-        from zoo.base import images_outputs
-
-        images = self.generator([inputs["latent"], inputs["text_ids"]], training=False)
-        return images_outputs(tf.cast(images, tf.float32))
-
-    def tflite_inputs(self, inputs):
-        return {"latent": inputs["latent"], "text_ids": self.tokenize(np.asarray(inputs["text"]).astype(str)).numpy()}
-
-    def tflite_endpoints(self):
-        """TFLite's built-in ops have no string processing (lower-casing,
-        regex, splitting, hash tables over strings need the Flex delegate),
-        so the TFLite model takes ``text_ids`` int32 ``[batch, max_tokens]``;
-        tokenize on the device with ``vocabulary`` (ids: 0 padding, 1 unknown,
-        2 + index in ``vocabulary``), as ``tokenize`` does."""
-        return {"": (self.serve_tokens, {
-            "latent": tf.TensorSpec([None, self.latent_dim], tf.float32, name="latent"),
-            "text_ids": tf.TensorSpec([None, self.max_tokens], tf.int32, name="text_ids"),
-        })}
+    def example_batch(self, n=8, seed=0):
+        text = self.text_condition().example(n, seed)
+        images = conditions.random_images(self.image_shape, n, seed)
+        return {"images": images, "text": text, "mismatched_text": np.roll(text, 1)}

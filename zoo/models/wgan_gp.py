@@ -90,8 +90,7 @@ class WGANGP(AdversarialModel):
             penalty = zoo_losses.gradient_penalty(self.discriminator, real, fake, mix)
             per_example = adversarial + self.gp_weight * penalty
             loss = self.global_mean(per_example) + self.regularization([self.discriminator])
-        grads = tape.gradient(loss, self.discriminator_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator_variables))
+        self.apply_update(self.d_optimizer, loss, self.discriminator_variables, tape)
         self._track("d_loss", per_example)
         self._track("gradient_penalty", penalty)
         self._track("wasserstein_estimate", real_logits[:, 0] - fake_logits[:, 0])
