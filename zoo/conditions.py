@@ -384,10 +384,10 @@ class Endpoint:
         unexpected = sorted(set(given) - set(names))
         if unexpected:
             raise TypeError(f"{model_name} takes {names or 'no inputs'}; got unexpected {unexpected}.")
-        missing = [c for c in self.conditions if c.name not in given and not c.has_default]
-        if missing:
+        required = [c for c in self.conditions if not c.has_default]
+        if any(c.name not in given for c in required):
             raise ValueError(f"{model_name} needs " + " and ".join(
-                f"{c.name}= ({c.hint}{getattr(c, 'where', '')})" for c in missing) + ".")
+                f"{c.name}= ({c.hint}{getattr(c, 'where', '')})" for c in required) + ".")
         if n is None:
             counts = [c.count(given[c.name]) for c in self.conditions if given.get(c.name) is not None]
             n = next((k for k in counts if k is not None), None)

@@ -262,21 +262,6 @@ def label_condition(num_classes):
     return build
 
 
-def token_condition(vocab_size, max_tokens, embedding_dim):
-    """A condition builder for tokenized text (int32 ids, 0 = padding):
-    ``build(dim)`` returns ``(ids_input, vector)``: word embeddings averaged
-    over the non-padding tokens, then Dense(dim) + LeakyReLU."""
-
-    def build(dim):
-        ids = keras.Input((max_tokens,), dtype="int32", name="text_ids")
-        x = layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="word_embedding")(ids)
-        x = layers.GlobalAveragePooling1D(name="mean_over_words")(x)
-        x = layers.Dense(dim, name="text_projection")(x)
-        return ids, layers.LeakyReLU(0.2)(x)
-
-    return build
-
-
 def conditional_dcgan_generator(image_shape, latent_dim, condition, condition_dim=50,
                                 filters=64, kernel_size=4, name="generator"):
     """DCGAN generator on ``[z, condition vector]`` (Mirza & Osindero's joint
@@ -313,19 +298,6 @@ def conditional_dcgan_discriminator(image_shape, condition, discriminator="conca
         logits = layers.Add()([layers.Dense(1)(features), projected])
     logits = layers.Activation("linear", dtype="float32", name="logits")(logits)
     return keras.Model([images, condition_input], logits, name=name)
-
-
-def auxiliary_classifier_discriminator(image_shape, num_classes, filters=64, kernel_size=4,
-                                       name="discriminator"):
-    """ACGAN's discriminator: DCGAN features, then two heads, an adversarial
-    logit ``[batch, 1]`` and class logits ``[batch, num_classes]``."""
-    images = keras.Input(image_shape, name="images")
-    features = dcgan_downsampler(images, image_shape, filters, kernel_size)
-    logits = layers.Activation("linear", dtype="float32", name="logits")(layers.Dense(1)(features))
-    classes = layers.Activation("linear", dtype="float32", name="class_logits")(
-        layers.Dense(num_classes)(features)
-    )
-    return keras.Model(images, [logits, classes], name=name)
 
 
 # === Image-to-image (Isola et al. 2017; Zhu et al. 2017) ===
@@ -395,46 +367,6 @@ class ReplicaDropout(keras.layers.Layer):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
-def unet_depth(size):
-    """Stride-2 halvings from ``size`` down to 1x1: 64 -> 6, 256 -> 8."""
-    if size < 8 or size & (size - 1):
-        raise ValueError(f"U-Net images need a power-of-two side >= 8, got {size}.")
-    return int(math.log2(size))
-
-
-def unet_generator(input_shape, output_channels, filters=64, norm="instance", dropout=0.5, name="generator"):
-    """pix2pix's U-Net: stride-2 conv encoder down to 1x1 (LeakyReLU 0.2),
-    transposed-conv decoder (ReLU; dropout in the three innermost blocks)
-    with a skip from each encoder level; tanh out. Widths double from
-    ``filters`` up to 8x. The innermost block has no normalization (a 1x1
-    map has no spatial statistics)."""
-    height, width, _ = input_shape
-    if height != width:
-        raise ValueError(f"U-Net needs square images, got {input_shape}.")
-    depth = unet_depth(height)
-    image = keras.Input(tuple(input_shape), name="image")
-    x, skips = image, []
-    # A bias before a normalization is removed by it: its gradient is pure
-    # rounding noise, which Adam would amplify into lr-sized steps.
-    for i in range(depth):
-        normalized = 0 < i < depth - 1 and norm != "none"
-        x = layers.Conv2D(min(filters * 2**i, filters * 8), 4, strides=2, padding="same", use_bias=not normalized)(x)
-        if normalized:
-            x = normalization(norm)(x)
-        x = layers.LeakyReLU(0.2)(x)
-        skips.append(x)
-    for i, skip in enumerate(reversed(skips[:-1])):
-        x = layers.Conv2DTranspose(skip.shape[-1], 4, strides=2, padding="same", use_bias=norm == "none")(x)
-        x = normalization(norm)(x)
-        if i < 3 and dropout:
-            x = ReplicaDropout(dropout, seed=i)(x)
-        x = layers.ReLU()(x)
-        x = layers.Concatenate()([x, skip])
-    x = layers.Conv2DTranspose(output_channels, 4, strides=2, padding="same")(x)
-    images = layers.Activation("tanh", dtype="float32", name="images")(x)
-    return keras.Model(image, images, name=name)
-
-
 def patchgan_discriminator(target_shape, input_shape=None, filters=64, n_layers=3, norm="instance",
                            name="discriminator"):
     """PatchGAN: a map of logits, one per overlapping patch (70x70 receptive
@@ -484,16 +416,16 @@ class ReflectionPadding2D(keras.layers.Layer):
 
 
 def resnet_generator(input_shape, output_channels, filters=64, n_blocks=9, norm="instance", name="generator",
-                     num_domains=0):
+                     conditional_norm=None):
     """CycleGAN's generator (Johnson et al. 2016's transformer network):
     c7s1-k, two stride-2 downsamplings (2k, 4k), ``n_blocks`` residual
     blocks at 4k, two stride-2 transposed-conv upsamplings, c7s1-C, tanh.
     Reflection padding around the 7x7 and 3x3 convs; no conv bias before a
     normalization (it would be removed by it).
 
-    With ``num_domains`` (StarGAN) it takes ``[image, domain]`` and every
-    normalization is a ``ConditionalInstanceNormalization`` on the target
-    domain. StarGAN's own input, one-hot planes stacked on the image, does
+    With ``conditional_norm`` (StarGAN: a factory of its conditional
+    instance norm) it takes ``[image, domain]`` and every normalization is
+    ``conditional_norm()([x, domain])``. StarGAN's own input, one-hot planes stacked on the image, does
     not survive here: a constant plane through a reflection-padded conv is a
     per-channel constant, which the next instance norm subtracts exactly
     (measured: outputs for different domains equal to 2e-6)."""
@@ -502,18 +434,18 @@ def resnet_generator(input_shape, output_channels, filters=64, n_blocks=9, norm=
         raise ValueError(f"The ResNet generator halves the size twice: height and width must be multiples of 4, got {input_shape}.")
     if int(n_blocks) < 0:
         raise ValueError(f"n_blocks must be >= 0, got {n_blocks}.")
-    if num_domains and norm != "instance":
+    if conditional_norm and norm != "instance":
         raise ValueError(f"A domain-conditioned generator uses conditional instance norm; got norm={norm!r}.")
     biased = norm == "none"
     image = keras.Input(tuple(input_shape), name="image")
     inputs = image
-    if num_domains:
+    if conditional_norm:
         domain = keras.Input((), dtype="int32", name="domain")
         inputs = [image, domain]
 
     def normalize(x):
-        if num_domains:
-            return ConditionalInstanceNormalization(num_domains)([x, domain])
+        if conditional_norm:
+            return conditional_norm()([x, domain])
         return normalization(norm)(x)
 
     def conv_norm(x, width, kernel, strides=1, relu=True):
@@ -535,52 +467,3 @@ def resnet_generator(input_shape, output_channels, filters=64, n_blocks=9, norm=
     x = layers.Conv2D(output_channels, 7, padding="valid")(ReflectionPadding2D(3)(x))
     images = layers.Activation("tanh", dtype="float32", name="images")(x)
     return keras.Model(inputs, images, name=name)
-
-
-@keras.saving.register_keras_serializable(package="zoo")
-class ConditionalInstanceNormalization(keras.layers.Layer):
-    """Instance normalization with a learned scale and offset per domain
-    (Dumoulin et al. 2017's conditional instance norm for many styles in one
-    network): ``[features, domain ids]`` -> ``gamma[d] * norm(x) + beta[d]``.
-    Converts to TFLite (mean, rsqrt, GATHER)."""
-
-    def __init__(self, num_domains, epsilon=1e-5, **kwargs):
-        super().__init__(**kwargs)
-        self.num_domains, self.epsilon = int(num_domains), float(epsilon)
-
-    def build(self, input_shape):
-        channels = input_shape[0][-1]
-        self.gamma = self.add_weight(shape=(self.num_domains, channels), initializer="ones", name="gamma")
-        self.beta = self.add_weight(shape=(self.num_domains, channels), initializer="zeros", name="beta")
-
-    def call(self, inputs):
-        x, domain = inputs
-        mean, variance = ops.moments(x, axes=[1, 2], keepdims=True)
-        normalized = (x - mean) * ops.rsqrt(variance + self.epsilon)
-        domain = ops.cast(domain, "int32")
-        gamma = ops.take(self.gamma, domain, axis=0)[:, None, None, :]
-        beta = ops.take(self.beta, domain, axis=0)[:, None, None, :]
-        return normalized * ops.cast(gamma, x.dtype) + ops.cast(beta, x.dtype)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape[0]
-
-    def get_config(self):
-        return {**super().get_config(), "num_domains": self.num_domains, "epsilon": self.epsilon}
-
-
-def stargan_discriminator(image_shape, num_domains, filters=64, n_layers=3, name="discriminator"):
-    """StarGAN's D: stride-2 4x4 convs with LeakyReLU 0.01 and no
-    normalization (the gradient penalty needs examples judged
-    independently), then two heads: a PatchGAN map of critic values (3x3
-    conv) and domain logits (a conv over the whole last feature map)."""
-    image = keras.Input(tuple(image_shape), name="image")
-    x = image
-    for i in range(n_layers):
-        x = layers.Conv2D(filters * 2**i, 4, strides=2, padding="same")(x)
-        x = layers.LeakyReLU(0.01)(x)
-    critic = layers.Conv2D(1, 3, padding="same", use_bias=False)(x)
-    critic = layers.Activation("linear", dtype="float32", name="logits")(critic)
-    domains = layers.Conv2D(num_domains, tuple(x.shape[1:3]), padding="valid", use_bias=False)(x)
-    domains = layers.Activation("linear", dtype="float32", name="domain_logits")(layers.Flatten()(domains))
-    return keras.Model(image, [critic, domains], name=name)

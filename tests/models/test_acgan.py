@@ -1,41 +1,14 @@
-"""ACGAN: the shared checks, and tensorflow-gan's class losses per example."""
+"""ACGAN: beyond the shared checks (test_shared_checks.py), tensorflow-gan's class losses per example."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import (
-    check_checkpoint_resume, check_config_round_trip, check_export_and_tflite, check_fit,
-    check_keras_save_load, check_replica_equivalence,
-)
+from tiny import TINY as CASES
 from zoo import losses
 from zoo.models.acgan import ACGAN
 
-TINY = dict(image_shape=(28, 28, 1), num_classes=10, latent_dim=8, condition_dim=4, g_filters=4, d_filters=4)
-
-
-def test_config_round_trip():
-    check_config_round_trip(ACGAN, dict(TINY, class_loss_weight=0.5))
-
-
-def test_fit():
-    check_fit(ACGAN, TINY)
-
-
-def test_keras_save_load(tmp_path):
-    check_keras_save_load(ACGAN, TINY, tmp_path)
-
-
-def test_checkpoint_resume(tmp_path):
-    check_checkpoint_resume(ACGAN, TINY, tmp_path)
-
-
-def test_one_vs_two_replicas():
-    check_replica_equivalence(ACGAN, TINY)
-
-
-def test_export_and_tflite(tmp_path):
-    check_export_and_tflite(ACGAN, TINY, tmp_path, steps=3)
+TINY = CASES["acgan"].kwargs
 
 
 def test_class_losses_are_per_example_cross_entropies():

@@ -1,44 +1,21 @@
-"""cGAN: the shared checks (concat and projection D), label conditioning and its errors."""
+"""cGAN: beyond the shared checks, concat and projection D, label conditioning and its errors."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import (
-    build, check_checkpoint_resume, check_config_round_trip, check_export_and_tflite, check_fit,
-    check_keras_save_load, check_replica_equivalence,
-)
+from helpers import build, check_fit
+from tiny import TINY as CASES
 from zoo.models.cgan import CGAN
 
-TINY = dict(image_shape=(28, 28, 1), num_classes=10, latent_dim=8, condition_dim=4, g_filters=4, d_filters=4)
+TINY = CASES["cgan"].kwargs
 PROJECTION = dict(TINY, discriminator_type="projection")
-
-
-def test_config_round_trip():
-    check_config_round_trip(CGAN, PROJECTION)
 
 
 @pytest.mark.parametrize("kwargs", [TINY, PROJECTION, dict(TINY, mismatched_negatives=False)],
                          ids=["concat", "projection", "no_mismatch"])
 def test_fit(kwargs):
     check_fit(CGAN, kwargs)
-
-
-def test_keras_save_load(tmp_path):
-    check_keras_save_load(CGAN, PROJECTION, tmp_path)
-
-
-def test_checkpoint_resume(tmp_path):
-    check_checkpoint_resume(CGAN, TINY, tmp_path)
-
-
-def test_one_vs_two_replicas():
-    # The wrong labels are drawn for the global batch, then sliced per replica.
-    check_replica_equivalence(CGAN, TINY)
-
-
-def test_export_and_tflite(tmp_path):
-    check_export_and_tflite(CGAN, PROJECTION, tmp_path, steps=3)
 
 
 def test_wrong_labels_never_match_and_cover_the_other_classes():

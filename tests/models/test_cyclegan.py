@@ -1,47 +1,14 @@
-"""CycleGAN: the shared checks on tiny ResNet generators / PatchGANs, the
+"""CycleGAN: beyond the shared checks (test_shared_checks.py), the
 cycle and identity terms, the history pool, and input checks."""
 
 import numpy as np
 import pytest
 
-from helpers import (
-    build, check_checkpoint_resume, check_config_round_trip, check_export_and_tflite, check_fit,
-    check_keras_save_load, check_replica_equivalence, default_batch, fit_once, random_images,
-)
+from helpers import build, default_batch, fit_once, random_images
+from tiny import TINY as CASES
 from zoo.models.cyclegan import CycleGAN
 
-TINY = dict(shape_a=(16, 16, 1), shape_b=(16, 16, 1), filters=4, n_blocks=1, d_filters=4, d_layers=2, pool_size=6)
-
-
-def test_config_round_trip():
-    check_config_round_trip(CycleGAN, dict(TINY, cycle_weight=5.0, identity_weight=0.0, norm="batch"))
-
-
-def test_fit():
-    # pool_size=0 is trained by test_logged_terms_are_the_papers_losses.
-    check_fit(CycleGAN, TINY)
-
-
-def test_keras_save_load(tmp_path):
-    # The pool's images and fill count come back too: the next step matches.
-    check_keras_save_load(CycleGAN, TINY, tmp_path)
-
-
-def test_checkpoint_resume(tmp_path):
-    check_checkpoint_resume(CycleGAN, TINY, tmp_path)
-
-
-def test_one_vs_two_replicas():
-    # The pool is filled from the gathered global batch: with a pool smaller
-    # than the batch, the second step's D inputs mix stored and new fakes.
-    check_replica_equivalence(CycleGAN, dict(TINY, pool_size=3))
-
-
-def test_export_and_tflite(tmp_path):
-    # Two SavedModels (model_a2b, model_b2a) and a TFLite file per direction;
-    # instance norm and reflection padding through the converter.
-    errors = check_export_and_tflite(CycleGAN, dict(TINY, shape_b=(16, 16, 3), identity_weight=0.0), tmp_path, steps=3)
-    assert set(errors) == {("a2b", None), ("a2b", "dynamic"), ("a2b", "float16"), ("b2a", None)}
+TINY = CASES["cyclegan"].kwargs
 
 
 def test_logged_terms_are_the_papers_losses():

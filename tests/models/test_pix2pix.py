@@ -1,21 +1,15 @@
-"""pix2pix: the shared checks on a tiny U-Net / PatchGAN, the L1 and
+"""pix2pix: beyond the shared checks (test_shared_checks.py), the L1 and
 adversarial terms, and input checks."""
 
 import numpy as np
 import pytest
 
-from helpers import (
-    build, check_checkpoint_resume, check_config_round_trip, check_export_and_tflite, check_fit,
-    check_keras_save_load, check_replica_equivalence, default_batch, fit_once,
-)
+from helpers import build, check_fit, check_replica_equivalence, default_batch, fit_once
+from tiny import TINY as CASES
 from zoo import layers
 from zoo.models.pix2pix import Pix2Pix
 
-TINY = dict(source_shape=(16, 16, 1), target_shape=(16, 16, 3), filters=4, d_layers=2)
-
-
-def test_config_round_trip():
-    check_config_round_trip(Pix2Pix, dict(TINY, l1_weight=50.0, norm="batch"))
+TINY = CASES["pix2pix"].kwargs
 
 
 @pytest.mark.parametrize("kwargs", [TINY, dict(TINY, adversarial_weight=0.0), dict(TINY, l1_weight=0.0)],
@@ -24,28 +18,8 @@ def test_fit(kwargs):
     check_fit(Pix2Pix, kwargs)
 
 
-def test_keras_save_load(tmp_path):
-    check_keras_save_load(Pix2Pix, TINY, tmp_path)
-
-
-def test_checkpoint_resume(tmp_path):
-    check_checkpoint_resume(Pix2Pix, TINY, tmp_path)
-
-
-def test_one_vs_two_replicas():
-    # With dropout on: ReplicaDropout draws the global batch's masks and
-    # slices them, and instance norm is per example.
-    check_replica_equivalence(Pix2Pix, TINY)
-
-
 def test_one_vs_two_replicas_with_batch_norm():
     check_replica_equivalence(Pix2Pix, dict(TINY, norm="batch"))
-
-
-def test_export_and_tflite(tmp_path):
-    # Instance normalization is a known TFLite trap: checked at every
-    # quantization (batch norm's export is covered by DCGAN's test).
-    check_export_and_tflite(Pix2Pix, TINY, tmp_path, steps=3)
 
 
 def test_logged_l1_is_the_mean_absolute_error_of_the_generator():

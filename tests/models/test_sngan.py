@@ -1,17 +1,15 @@
-"""SNGAN: the shared checks, and the spectral norm of every critic kernel."""
+"""SNGAN: beyond the shared checks (test_shared_checks.py), the spectral norm of every critic kernel."""
 
 import keras
 import numpy as np
 import pytest
 
-from helpers import (
-    build, check_checkpoint_resume, check_config_round_trip, check_export_and_tflite, check_fit,
-    check_keras_save_load, check_replica_equivalence, default_batch, fit_once,
-)
+from helpers import build, default_batch, fit_once
+from tiny import TINY as CASES
 from zoo.layers import SpectralNormalization
 from zoo.models.sngan import SNGAN
 
-TINY = dict(image_shape=(28, 28, 1), latent_dim=8, g_filters=4, d_filters=4, d_steps=1)
+TINY = CASES["sngan"].kwargs
 
 
 def sn_layers(model):
@@ -47,27 +45,3 @@ def test_wrapper_output_equals_the_layer_with_the_normalized_kernel():
 def test_wrapper_refuses_a_nonlinear_layer():
     with pytest.raises(ValueError, match="linear layer"):
         SpectralNormalization(keras.layers.Dense(3, activation="relu"))(np.zeros((1, 2), "float32"))
-
-
-def test_config_round_trip():
-    check_config_round_trip(SNGAN, TINY)
-
-
-def test_fit():
-    check_fit(SNGAN, dict(TINY, d_steps=2))
-
-
-def test_keras_save_load(tmp_path):
-    check_keras_save_load(SNGAN, TINY, tmp_path)
-
-
-def test_checkpoint_resume(tmp_path):
-    check_checkpoint_resume(SNGAN, TINY, tmp_path)
-
-
-def test_one_vs_two_replicas():
-    check_replica_equivalence(SNGAN, TINY)
-
-
-def test_export_and_tflite(tmp_path):
-    check_export_and_tflite(SNGAN, TINY, tmp_path)

@@ -1,41 +1,15 @@
-"""StarGAN: the shared checks on a tiny domain-conditioned ResNet G and
-two-head critic, the loss terms, domain inputs and their errors."""
+"""StarGAN: beyond the shared checks (test_shared_checks.py), the
+loss terms, domain inputs and their errors."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import (
-    build, check_checkpoint_resume, check_config_round_trip, check_export_and_tflite, check_fit,
-    check_keras_save_load, check_replica_equivalence, default_batch, fit_once,
-)
+from helpers import build, default_batch, fit_once
+from tiny import TINY as CASES
 from zoo.models.stargan import StarGAN
 
-TINY = dict(image_shape=(16, 16, 1), num_domains=3, filters=4, n_blocks=1, d_filters=4, d_layers=2, d_steps=2)
-
-
-def test_config_round_trip():
-    check_config_round_trip(StarGAN, dict(TINY, domain_names=["x", "y", "z"], reconstruction_weight=5.0))
-
-
-def test_fit():
-    check_fit(StarGAN, TINY)
-
-
-def test_keras_save_load(tmp_path):
-    check_keras_save_load(StarGAN, TINY, tmp_path)
-
-
-def test_checkpoint_resume(tmp_path):
-    check_checkpoint_resume(StarGAN, TINY, tmp_path)
-
-
-def test_one_vs_two_replicas():
-    check_replica_equivalence(StarGAN, TINY)
-
-
-def test_export_and_tflite(tmp_path):
-    check_export_and_tflite(StarGAN, dict(TINY, image_shape=(16, 16, 3)), tmp_path, steps=3)
+TINY = CASES["stargan"].kwargs
 
 
 def test_the_generator_reads_the_target_domain():

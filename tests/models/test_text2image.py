@@ -8,41 +8,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import (
-    build, check_checkpoint_resume, check_config_round_trip, check_export_and_tflite, check_fit,
-    check_keras_save_load, check_replica_equivalence,
-)
+from helpers import build
+from tiny import TINY as CASES
 from zoo import export
 from zoo.models.text2image import Text2Image
 
-TINY = dict(image_shape=(28, 28, 1), latent_dim=8, embedding_dim=4, condition_dim=4, g_filters=4, d_filters=4)
-
-
-def test_config_round_trip():
-    check_config_round_trip(Text2Image, dict(
-        TINY, vocabulary=["a", "red", "boot"], default_captions=["a red boot", "boot"], max_tokens=4,
-    ))
-
-
-def test_fit():
-    check_fit(Text2Image, TINY)
-
-
-def test_keras_save_load(tmp_path):
-    check_keras_save_load(Text2Image, TINY, tmp_path)
-
-
-def test_checkpoint_resume(tmp_path):
-    check_checkpoint_resume(Text2Image, TINY, tmp_path)
-
-
-def test_one_vs_two_replicas():
-    check_replica_equivalence(Text2Image, TINY)
-
-
-def test_export_and_tflite(tmp_path):
-    # SavedModel takes strings; TFLite takes token ids (see tflite_endpoints).
-    check_export_and_tflite(Text2Image, TINY, tmp_path, steps=3)
+TINY = CASES["text2image"].kwargs
 
 
 def client_tokenize(texts, vocabulary, max_tokens):

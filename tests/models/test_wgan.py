@@ -1,22 +1,12 @@
-"""WGAN (weight clipping): the shared checks, and the clip itself."""
+"""WGAN (weight clipping): beyond the shared checks (test_shared_checks.py), the clip itself."""
 
 import numpy as np
 
-from helpers import (
-    build, check_checkpoint_resume, check_config_round_trip, check_export_and_tflite, check_fit,
-    check_keras_save_load, check_replica_equivalence, default_batch, fit_once, two_replicas,
-)
+from helpers import build, check_keras_save_load, default_batch, fit_once, two_replicas
+from tiny import TINY as CASES
 from zoo.models.wgan import WGAN
 
-TINY = dict(image_shape=(28, 28, 1), latent_dim=8, g_filters=4, d_filters=4, d_steps=2)
-
-
-def test_config_round_trip():
-    check_config_round_trip(WGAN, dict(TINY, clip_value=0.05))
-
-
-def test_fit():
-    check_fit(WGAN, TINY)
+TINY = CASES["wgan"].kwargs
 
 
 def test_every_critic_weight_is_clipped_and_the_generator_is_not():
@@ -33,15 +23,3 @@ def test_every_critic_weight_is_clipped_and_the_generator_is_not():
 
 def test_keras_save_load_keeps_the_clip(tmp_path):
     check_keras_save_load(WGAN, TINY, tmp_path)
-
-
-def test_checkpoint_resume(tmp_path):
-    check_checkpoint_resume(WGAN, TINY, tmp_path)
-
-
-def test_one_vs_two_replicas():
-    check_replica_equivalence(WGAN, TINY)
-
-
-def test_export_and_tflite(tmp_path):
-    check_export_and_tflite(WGAN, TINY, tmp_path)

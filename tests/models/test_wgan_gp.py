@@ -1,17 +1,15 @@
-"""WGAN-GP: the shared checks, and the penalty against closed-form values."""
+"""WGAN-GP: beyond the shared checks (test_shared_checks.py), the penalty against closed-form values."""
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from helpers import (
-    build, check_checkpoint_resume, check_config_round_trip, check_export_and_tflite, check_fit,
-    check_keras_save_load, check_replica_equivalence, default_batch, fit_once,
-)
+from helpers import build, default_batch, fit_once
+from tiny import TINY as CASES
 from zoo import losses
 from zoo.models.wgan_gp import WGANGP
 
-TINY = dict(image_shape=(28, 28, 1), latent_dim=8, g_filters=4, d_filters=4, d_steps=2)
+TINY = CASES["wgan_gp"].kwargs
 
 
 def test_penalty_of_a_linear_critic_is_hand_computable():
@@ -61,27 +59,3 @@ def test_penalty_pulls_the_critic_gradient_norm_towards_one():
     fit_once(model, data, steps=60)
     after = losses.gradient_penalty(model.discriminator, data, fake, mix).numpy().mean()
     assert after < 0.1 * before and after < 0.05, (before, after)
-
-
-def test_config_round_trip():
-    check_config_round_trip(WGANGP, dict(TINY, gp_weight=5.0))
-
-
-def test_fit():
-    check_fit(WGANGP, TINY)
-
-
-def test_keras_save_load(tmp_path):
-    check_keras_save_load(WGANGP, TINY, tmp_path)
-
-
-def test_checkpoint_resume(tmp_path):
-    check_checkpoint_resume(WGANGP, TINY, tmp_path)
-
-
-def test_one_vs_two_replicas():
-    check_replica_equivalence(WGANGP, TINY)
-
-
-def test_export_and_tflite(tmp_path):
-    check_export_and_tflite(WGANGP, TINY, tmp_path)

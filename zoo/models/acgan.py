@@ -1,5 +1,6 @@
 """Auxiliary-classifier GAN (Odena et al. 2017)."""
 
+import keras
 import tensorflow as tf
 
 from zoo import conditions
@@ -74,7 +75,7 @@ class ACGAN(AdversarialModel):
                 condition_dim, g_filters, kernel_size,
             )
         if discriminator is None:
-            discriminator = layers.auxiliary_classifier_discriminator(
+            discriminator = auxiliary_classifier_discriminator(
                 image_shape, int(num_classes), d_filters, kernel_size
             )
         super().__init__(
@@ -135,3 +136,19 @@ class ACGAN(AdversarialModel):
         self.apply_update(self.g_optimizer, loss, self.generator_variables, tape)
         self._track("g_loss", per_example)
         self._track("g_class_loss", classification)
+
+
+# === The two-head discriminator ===
+
+
+def auxiliary_classifier_discriminator(image_shape, num_classes, filters=64, kernel_size=4,
+                                       name="discriminator"):
+    """ACGAN's discriminator: DCGAN features, then two heads, an adversarial
+    logit ``[batch, 1]`` and class logits ``[batch, num_classes]``."""
+    images = keras.Input(image_shape, name="images")
+    features = layers.dcgan_downsampler(images, image_shape, filters, kernel_size)
+    logits = keras.layers.Activation("linear", dtype="float32", name="logits")(keras.layers.Dense(1)(features))
+    classes = keras.layers.Activation("linear", dtype="float32", name="class_logits")(
+        keras.layers.Dense(num_classes)(features)
+    )
+    return keras.Model(images, [logits, classes], name=name)

@@ -1,5 +1,8 @@
 """pix2pix: paired image-to-image translation with a conditional PatchGAN and L1 (Isola et al. 2017)."""
 
+import math
+
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -78,7 +81,7 @@ class Pix2Pix(AdversarialModel):
                 f"l1_weight and adversarial_weight must be >= 0 and not both 0, got {l1_weight}, {adversarial_weight}."
             )
         if generator is None:
-            generator = layers.unet_generator(source_shape, target_shape[-1], filters, norm, dropout)
+            generator = unet_generator(source_shape, target_shape[-1], filters, norm, dropout)
         if discriminator is None:
             discriminator = layers.patchgan_discriminator(target_shape, source_shape, filters, d_layers, norm)
         super().__init__(
@@ -154,3 +157,46 @@ class Pix2Pix(AdversarialModel):
         """Input | output | target for the first 8 pairs of ``(inputs, targets)``."""
         inputs, targets = (np.asarray(x)[:8] for x in batch)
         return [inputs, self.generate(image=inputs), targets]
+
+
+# === The U-Net generator ===
+
+
+def unet_depth(size):
+    """Stride-2 halvings from ``size`` down to 1x1: 64 -> 6, 256 -> 8."""
+    if size < 8 or size & (size - 1):
+        raise ValueError(f"U-Net images need a power-of-two side >= 8, got {size}.")
+    return int(math.log2(size))
+
+
+def unet_generator(input_shape, output_channels, filters=64, norm="instance", dropout=0.5, name="generator"):
+    """pix2pix's U-Net: stride-2 conv encoder down to 1x1 (LeakyReLU 0.2),
+    transposed-conv decoder (ReLU; dropout in the three innermost blocks)
+    with a skip from each encoder level; tanh out. Widths double from
+    ``filters`` up to 8x. The innermost block has no normalization (a 1x1
+    map has no spatial statistics)."""
+    height, width, _ = input_shape
+    if height != width:
+        raise ValueError(f"U-Net needs square images, got {input_shape}.")
+    depth = unet_depth(height)
+    image = keras.Input(tuple(input_shape), name="image")
+    x, skips = image, []
+    # A bias before a normalization is removed by it: its gradient is pure
+    # rounding noise, which Adam would amplify into lr-sized steps.
+    for i in range(depth):
+        normalized = 0 < i < depth - 1 and norm != "none"
+        x = keras.layers.Conv2D(min(filters * 2**i, filters * 8), 4, strides=2, padding="same", use_bias=not normalized)(x)
+        if normalized:
+            x = layers.normalization(norm)(x)
+        x = keras.layers.LeakyReLU(0.2)(x)
+        skips.append(x)
+    for i, skip in enumerate(reversed(skips[:-1])):
+        x = keras.layers.Conv2DTranspose(skip.shape[-1], 4, strides=2, padding="same", use_bias=norm == "none")(x)
+        x = layers.normalization(norm)(x)
+        if i < 3 and dropout:
+            x = layers.ReplicaDropout(dropout, seed=i)(x)
+        x = keras.layers.ReLU()(x)
+        x = keras.layers.Concatenate()([x, skip])
+    x = keras.layers.Conv2DTranspose(output_channels, 4, strides=2, padding="same")(x)
+    images = keras.layers.Activation("tanh", dtype="float32", name="images")(x)
+    return keras.Model(image, images, name=name)

@@ -97,9 +97,10 @@ class StarGAN(AdversarialModel):
             if float(value) < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}.")
         generator = generator or layers.resnet_generator(
-            image_shape, image_shape[-1], filters, n_blocks, "instance", name="generator", num_domains=int(num_domains)
+            image_shape, image_shape[-1], filters, n_blocks, "instance", name="generator",
+            conditional_norm=lambda: ConditionalInstanceNormalization(int(num_domains)),
         )
-        discriminator = discriminator or layers.stargan_discriminator(image_shape, int(num_domains), d_filters, d_layers)
+        discriminator = discriminator or stargan_discriminator(image_shape, int(num_domains), d_filters, d_layers)
         super().__init__(
             generator=generator,
             discriminator=discriminator,
@@ -184,3 +185,55 @@ class StarGAN(AdversarialModel):
         """The input, then its translation to each domain (first 8 of ``(images, domains)``)."""
         images = np.asarray(batch[0])[:8]
         return [images] + [self.generate(image=images, domain=d) for d in range(self.num_domains)]
+
+
+# === Networks: the domain-conditioned norm and the two-head critic ===
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class ConditionalInstanceNormalization(keras.layers.Layer):
+    """Instance normalization with a learned scale and offset per domain
+    (Dumoulin et al. 2017's conditional instance norm for many styles in one
+    network): ``[features, domain ids]`` -> ``gamma[d] * norm(x) + beta[d]``.
+    Converts to TFLite (mean, rsqrt, GATHER)."""
+
+    def __init__(self, num_domains, epsilon=1e-5, **kwargs):
+        super().__init__(**kwargs)
+        self.num_domains, self.epsilon = int(num_domains), float(epsilon)
+
+    def build(self, input_shape):
+        channels = input_shape[0][-1]
+        self.gamma = self.add_weight(shape=(self.num_domains, channels), initializer="ones", name="gamma")
+        self.beta = self.add_weight(shape=(self.num_domains, channels), initializer="zeros", name="beta")
+
+    def call(self, inputs):
+        x, domain = inputs
+        mean, variance = keras.ops.moments(x, axes=[1, 2], keepdims=True)
+        normalized = (x - mean) * keras.ops.rsqrt(variance + self.epsilon)
+        domain = keras.ops.cast(domain, "int32")
+        gamma = keras.ops.take(self.gamma, domain, axis=0)[:, None, None, :]
+        beta = keras.ops.take(self.beta, domain, axis=0)[:, None, None, :]
+        return normalized * keras.ops.cast(gamma, x.dtype) + keras.ops.cast(beta, x.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "num_domains": self.num_domains, "epsilon": self.epsilon}
+
+
+def stargan_discriminator(image_shape, num_domains, filters=64, n_layers=3, name="discriminator"):
+    """StarGAN's D: stride-2 4x4 convs with LeakyReLU 0.01 and no
+    normalization (the gradient penalty needs examples judged
+    independently), then two heads: a PatchGAN map of critic values (3x3
+    conv) and domain logits (a conv over the whole last feature map)."""
+    image = keras.Input(tuple(image_shape), name="image")
+    x = image
+    for i in range(n_layers):
+        x = keras.layers.Conv2D(filters * 2**i, 4, strides=2, padding="same")(x)
+        x = keras.layers.LeakyReLU(0.01)(x)
+    critic = keras.layers.Conv2D(1, 3, padding="same", use_bias=False)(x)
+    critic = keras.layers.Activation("linear", dtype="float32", name="logits")(critic)
+    domains = keras.layers.Conv2D(num_domains, tuple(x.shape[1:3]), padding="valid", use_bias=False)(x)
+    domains = keras.layers.Activation("linear", dtype="float32", name="domain_logits")(keras.layers.Flatten()(domains))
+    return keras.Model(image, [critic, domains], name=name)

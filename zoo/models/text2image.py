@@ -110,7 +110,7 @@ class Text2Image(AdversarialModel):
         if not default_captions:
             raise ValueError("default_captions must hold at least one caption.")
         # Ids: 0 = padding, 1 = out of vocabulary, 2.. = the words.
-        condition = layers.token_condition(len(vocabulary) + 2, max_tokens, embedding_dim)
+        condition = token_condition(len(vocabulary) + 2, max_tokens, embedding_dim)
         if generator is None:
             generator = layers.conditional_dcgan_generator(
                 image_shape, latent_dim, condition, condition_dim, g_filters, kernel_size
@@ -187,3 +187,21 @@ class Text2Image(AdversarialModel):
         text = self.text_condition().example(n, seed)
         images = conditions.random_images(self.image_shape, n, seed)
         return {"images": images, "text": text, "mismatched_text": np.roll(text, 1)}
+
+
+# === The text encoder ===
+
+
+def token_condition(vocab_size, max_tokens, embedding_dim):
+    """A condition builder for tokenized text (int32 ids, 0 = padding):
+    ``build(dim)`` returns ``(ids_input, vector)``: word embeddings averaged
+    over the non-padding tokens, then Dense(dim) + LeakyReLU."""
+
+    def build(dim):
+        ids = keras.Input((max_tokens,), dtype="int32", name="text_ids")
+        x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="word_embedding")(ids)
+        x = keras.layers.GlobalAveragePooling1D(name="mean_over_words")(x)
+        x = keras.layers.Dense(dim, name="text_projection")(x)
+        return ids, keras.layers.LeakyReLU(0.2)(x)
+
+    return build

@@ -1,0 +1,64 @@
+"""Tiny constructor kwargs of every registered model: the table the shared
+checks (``test_shared_checks.py``) run over. A model registered without an
+entry here fails ``test_every_registered_model_has_an_entry``.
+
+``Case.kwargs`` is what every check uses; ``overrides`` replaces it for one
+check where a variant's paper-specific setting should go through that check
+(e.g. cgan's projection discriminator through save/load and export).
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Case:
+    kwargs: dict
+    overrides: dict = field(default_factory=dict)  # check name -> kwargs
+    export_steps: int = 3
+    #: TFLite (direction, quantization) pairs whose error the check reports
+    #: (``None``: don't compare the reported set).
+    tflite_reported: set = None
+
+    def for_check(self, check):
+        return self.overrides.get(check, self.kwargs)
+
+
+DCGAN_LIKE = dict(image_shape=(28, 28, 1), latent_dim=8, g_filters=4, d_filters=4)
+LABELLED = dict(image_shape=(28, 28, 1), num_classes=10, latent_dim=8, condition_dim=4, g_filters=4, d_filters=4)
+CGAN_PROJECTION = dict(LABELLED, discriminator_type="projection")
+CYCLEGAN = dict(shape_a=(16, 16, 1), shape_b=(16, 16, 1), filters=4, n_blocks=1, d_filters=4, d_layers=2, pool_size=6)
+PIX2PIX = dict(source_shape=(16, 16, 1), target_shape=(16, 16, 3), filters=4, d_layers=2)
+STARGAN = dict(image_shape=(16, 16, 1), num_domains=3, filters=4, n_blocks=1, d_filters=4, d_layers=2, d_steps=2)
+TEXT2IMAGE = dict(image_shape=(28, 28, 1), latent_dim=8, embedding_dim=4, condition_dim=4, g_filters=4, d_filters=4)
+GAN = dict(image_shape=(8, 8, 1), latent_dim=4, g_units=(16,), d_units=(16,))
+
+TINY = {
+    "acgan": Case(LABELLED, {"config": dict(LABELLED, class_loss_weight=0.5)}),
+    "cgan": Case(LABELLED, {"config": CGAN_PROJECTION, "save": CGAN_PROJECTION, "export": CGAN_PROJECTION}),
+    "cyclegan": Case(CYCLEGAN, {
+        "config": dict(CYCLEGAN, cycle_weight=5.0, identity_weight=0.0, norm="batch"),
+        # The pool is filled from the gathered global batch: with a pool smaller
+        # than the batch, the second step's D inputs mix stored and new fakes.
+        "replicas": dict(CYCLEGAN, pool_size=3),
+        # Two SavedModels (model_a2b, model_b2a) and a TFLite file per
+        # direction; instance norm and reflection padding through the converter.
+        "export": dict(CYCLEGAN, shape_b=(16, 16, 3), identity_weight=0.0),
+    }, tflite_reported={("a2b", None), ("a2b", "dynamic"), ("a2b", "float16"), ("b2a", None)}),
+    "dcgan": Case(DCGAN_LIKE),
+    "gan": Case(GAN, {"resume": dict(GAN, d_steps=2)}),
+    "lsgan": Case(DCGAN_LIKE, export_steps=2),
+    # Instance normalization is a known TFLite trap: checked at every quantization.
+    "pix2pix": Case(PIX2PIX, {"config": dict(PIX2PIX, l1_weight=50.0, norm="batch")}),
+    "sngan": Case(dict(DCGAN_LIKE, d_steps=1), {"fit": dict(DCGAN_LIKE, d_steps=2)}, export_steps=2),
+    "stargan": Case(STARGAN, {
+        "config": dict(STARGAN, domain_names=["x", "y", "z"], reconstruction_weight=5.0),
+        "export": dict(STARGAN, image_shape=(16, 16, 3)),
+    }),
+    "text2image": Case(TEXT2IMAGE, {"config": dict(
+        TEXT2IMAGE, vocabulary=["a", "red", "boot"], default_captions=["a red boot", "boot"], max_tokens=4,
+    )}),
+    "wgan": Case(dict(DCGAN_LIKE, d_steps=2), {"config": dict(DCGAN_LIKE, d_steps=2, clip_value=0.05)},
+                 export_steps=2),
+    "wgan_gp": Case(dict(DCGAN_LIKE, d_steps=2), {"config": dict(DCGAN_LIKE, d_steps=2, gp_weight=5.0)},
+                    export_steps=2),
+}
