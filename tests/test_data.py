@@ -168,7 +168,8 @@ def test_captions_are_keyed_on_seed_and_epoch_and_resume_exactly():
 
 
 def test_heldout_phrasings_are_never_trained_on_and_use_known_words():
-    from zoo.models.text2image import _standardize, caption_vocabulary
+    from zoo.conditions import standardize as _standardize
+    from zoo.models.text2image import caption_vocabulary
 
     spec = data.load_captions("fashion_mnist")
     train = {p for ps in spec["train"] for p in ps}

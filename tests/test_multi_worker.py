@@ -106,3 +106,59 @@ def test_cli_multi_worker_resumes_and_matches_single_process(tmp_path, tiny_reci
     assert int(a.g_optimizer.iterations.numpy()) == 40
     assert_weights_close(weights_of(a), weights_of(b), what="2 workers (resumed) vs 1 process")
     assert sorted(os.listdir(os.path.join(workdir, "samples"))) == ["epoch_001.png", "epoch_002.png"]
+
+
+PIX2PIX_RECIPE = """
+model = "pix2pix"
+[data]
+source = "{folder}"
+pairs = "colorize"
+batch_size = 4
+image_size = 16
+channels = 3
+[kwargs]
+filters = 4
+d_layers = 2
+[train]
+epochs = 1
+seed = 2
+"""
+
+
+def test_cli_multi_worker_pix2pix_writes_what_fit_writes(tmp_path):
+    """The one training driver: an image-to-image model on two local
+    workers gets the callbacks ``fit`` gets (sample grid of input | output |
+    target rows, TensorBoard scalars and images) and ends with the weights
+    of a single-process run."""
+    import glob
+
+    import keras
+    from PIL import Image
+
+    from helpers import weights_of
+
+    folder = tmp_path / "faces"
+    folder.mkdir()
+    for i, image in enumerate(random_images((16, 16, 3), 16, seed=4)):
+        Image.fromarray(((image + 1) * 127.5).astype(np.uint8)).save(folder / f"{i:02d}.png")
+    recipe = tmp_path / "pix2pix_tiny.toml"
+    recipe.write_text(PIX2PIX_RECIPE.format(folder=folder))
+    workdir = tmp_path / "mw"
+    run_workers(["train", str(recipe), "--workdir", str(workdir), "--strategy", "multi_worker", "--verbose", "0"])
+    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+    single = subprocess.run(
+        [sys.executable, "-m", "zoo.cli", "train", str(recipe), "--workdir", str(tmp_path / "one"), "--verbose", "0"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert single.returncode == 0, single.stderr[-3000:]
+    for run in (workdir, tmp_path / "one"):
+        grid = Image.open(run / "samples" / "epoch_001.png")
+        assert grid.size == (3 * 16, 4 * 16), f"{run}: expected 4 rows of input | output | target, got {grid.size}"
+        events = glob.glob(str(run / "logs" / "**" / "events.out.tfevents.*"), recursive=True)
+        assert len(events) >= 2, f"{run}: TensorBoard wrote {events}"  # scalars (train/) and the sample image
+    summary = json.loads((workdir / "summary.json").read_text())
+    assert summary["replicas"] == 2 and summary["workers"] == 2 and summary["generator_steps"] == 4
+    assert not glob.glob(str(workdir / ".worker-*")), "worker 1's private checkpoint folder was left behind"
+    a = keras.saving.load_model(workdir / "model.keras")
+    b = keras.saving.load_model(tmp_path / "one" / "model.keras")
+    assert_weights_close(weights_of(a), weights_of(b), what="pix2pix: 2 workers vs 1 process")

@@ -26,26 +26,31 @@ class DataError(ValueError):
 # === Public API ===
 
 
-def load(
-    source,
-    *,
-    split="train",
-    batch_size=128,
-    image_size=None,
-    channels=None,
-    with_labels=False,
-    shuffle=True,
-    seed=0,
-    epochs=None,
-    first_epoch=0,
-    steps_per_epoch=None,
-    cache=True,
-    captions=None,
-    pairs=None,
-    unpaired=None,
-    unpaired_split=None,
-):
-    """Loads ``source`` (a TFDS name, or a path to a folder of images).
+def load(source, *, captions=None, pairs=None, unpaired=None, unpaired_split=None, with_labels=False, **kwargs):
+    """The loader a recipe's ``[data]`` names, by its keys: ``pairs=`` ->
+    :func:`load_pairs`, ``unpaired=`` -> :func:`load_unpaired`,
+    ``captions=`` -> :func:`load_captioned`, else :func:`load_images`. The
+    other keyword arguments are the loaders' common ones (see
+    :func:`load_images`); the modes exclude each other."""
+    if pairs is not None and (with_labels or captions is not None):
+        raise DataError("pairs= makes (input, target) batches; it cannot be combined with with_labels or captions.")
+    if unpaired is not None and (with_labels or captions is not None or pairs is not None):
+        raise DataError(
+            "unpaired= makes (images_a, images_b) batches; it cannot be combined with with_labels, captions or pairs."
+        )
+    if pairs is not None:
+        return load_pairs(source, pairs, **kwargs)
+    if unpaired is not None:
+        split = kwargs.pop("split", "train")
+        return load_unpaired(source, unpaired, split=split, split_b=unpaired_split or split, **kwargs)
+    if captions is not None:
+        return load_captioned(source, captions, **kwargs)
+    return load_images(source, with_labels=with_labels, **kwargs)
+
+
+def load_images(source, *, split="train", batch_size=128, image_size=None, channels=None, with_labels=False,
+                shuffle=True, seed=0, epochs=None, first_epoch=0, steps_per_epoch=None, cache=True):
+    """Batches of images (``with_labels``: ``(images, labels)``) from ``source``.
 
     Args:
         source: TFDS dataset name (``"mnist"``, ``"fashion_mnist"``, ...,
@@ -63,80 +68,121 @@ def load(
             an int for the concatenation of epochs ``first_epoch..epochs-1``.
         steps_per_epoch: cut each epoch to this many batches (short runs).
         cache: keep decoded images in memory after the first pass.
-        captions: a caption set (``zoo.data.CAPTION_SETS``, or a JSON path in
-            that format) naming phrasings per class: batches become
-            ``{"images", "text", "mismatched_text"}`` with, per image, a
-            random training phrasing of its class and one of another class
-            (the matching-aware negatives of GAN-CLS), drawn per (seed, epoch,
-            batch) so resumed runs see the same captions.
-        pairs: paired-translation batches ``(inputs, targets)`` (pix2pix),
-            one of ``PAIR_TASKS``: ``"edges"`` (input: a deterministic edge
-            map of the target, computed in the pipeline), ``"colorize"``
-            (input: the target in greyscale), ``"side_by_side"`` / 
-            ``"side_by_side_reversed"`` (each file holds input|target side by
-            side, the layout of the pix2pix datasets, or target|input;
-            ``image_size`` is then the size of *one* half).
-        unpaired: a second source (domain B; TFDS name or folder): batches
-            become ``(images_a, images_b)`` of unrelated images of the two
-            domains (CycleGAN), each domain shuffled by its own key; an epoch
-            has as many batches as the smaller domain fills. ``image_size``
-            and ``channels`` apply to both (pass them when the domains'
-            sizes differ, e.g. MNIST 28x28 and USPS 16x16).
-        unpaired_split: domain B's split (default: ``split``). The original
-            CycleGAN folders ``<root>/trainA``, ``<root>/trainB`` are
-            ``source=root, split="trainA", unpaired=root,
-            unpaired_split="trainB"``; TFDS ``cycle_gan/horse2zebra`` the
-            same with its split names.
     """
+    epoch_args = _epoch_args(batch_size, shuffle, seed, epochs, first_epoch, steps_per_epoch, cache)
+    size = check_size(image_size)
+    _check_channels(channels)
+    ds, count, channels = _examples(source, split, size, channels, with_labels)
+    return _epochs([(ds, count, source, split)], image_shape=(*size, channels) if size else None, **epoch_args)
+
+
+def load_pairs(source, task, *, split="train", batch_size=128, image_size=None, channels=None, shuffle=True, seed=0,
+               epochs=None, first_epoch=0, steps_per_epoch=None, cache=True):
+    """Paired-translation batches ``(inputs, targets)`` (pix2pix) from the
+    images of ``source`` (arguments as :func:`load_images`).
+
+    ``task``, one of ``PAIR_TASKS``: ``"edges"`` (input: a deterministic
+    edge map of the target, computed in the pipeline), ``"colorize"``
+    (input: the target in greyscale), ``"side_by_side"`` /
+    ``"side_by_side_reversed"`` (each file holds input|target side by side,
+    the layout of the pix2pix datasets, or target|input; ``image_size`` is
+    then the size of *one* half).
+    """
+    if task not in PAIR_TASKS:
+        raise DataError(f"pairs must be one of {PAIR_TASKS}, got {task!r}.")
+    epoch_args = _epoch_args(batch_size, shuffle, seed, epochs, first_epoch, steps_per_epoch, cache)
+    size = check_size(image_size)
+    if task in ("side_by_side", "side_by_side_reversed") and size is not None:
+        size = (size[0], 2 * size[1])  # the file holds both halves
+    _check_channels(channels)
+    ds, count, channels = _examples(source, split, size, channels, False)
+    if task == "colorize" and channels != 3:
+        raise DataError(f"pairs='colorize' needs RGB targets (channels=3); {source!r} gives {channels} channel(s).")
+    pair = _PAIR_FUNCTIONS[task]
+    return _epochs([(ds, count, source, split)], image_shape=(*size, channels) if size else None,
+                   finish=lambda batches, epoch: batches.map(pair, num_parallel_calls=tf.data.AUTOTUNE), **epoch_args)
+
+
+def load_unpaired(source_a, source_b, *, split="train", split_b=None, batch_size=128, image_size=None, channels=None,
+                  shuffle=True, seed=0, epochs=None, first_epoch=0, steps_per_epoch=None, cache=True):
+    """Unpaired batches ``(images_a, images_b)`` of unrelated images of two
+    domains (CycleGAN), each domain shuffled by its own key; an epoch has as
+    many batches as the smaller domain fills. ``image_size`` and ``channels``
+    apply to both (pass them when the domains' sizes differ, e.g. MNIST
+    28x28 and USPS 16x16). ``split_b``: domain B's split (default:
+    ``split``); the original CycleGAN folders ``<root>/trainA``,
+    ``<root>/trainB`` are ``load_unpaired(root, root, split="trainA",
+    split_b="trainB")``, TFDS ``cycle_gan/horse2zebra`` the same with its
+    split names. Other arguments as :func:`load_images`.
+    """
+    epoch_args = _epoch_args(batch_size, shuffle, seed, epochs, first_epoch, steps_per_epoch, cache)
+    size = check_size(image_size)
+    _check_channels(channels)
+    split_b = split_b or split
+    ds, count, found = _examples(source_a, split, size, channels, False)
+    ds_b, count_b, found_b = _examples(source_b, split_b, size, channels, False)
+    if found_b != found:
+        raise DataError(
+            f"The domains give {found} ({source_a!r}) and {found_b} ({source_b!r}) channel(s); pass channels=1 or 3."
+        )
+    return _epochs([(ds, count, source_a, split), (ds_b, count_b, source_b, split_b)],
+                   image_shape=(*size, found) if size else None, **epoch_args)
+
+
+def load_captioned(source, captions, *, split="train", batch_size=128, image_size=None, channels=None, shuffle=True,
+                   seed=0, epochs=None, first_epoch=0, steps_per_epoch=None, cache=True):
+    """Captioned batches ``{"images", "text", "mismatched_text"}`` (GAN-CLS)
+    composed from class labels: ``captions`` is a caption set
+    (``CAPTION_SETS``, or a JSON path in that format) naming phrasings per
+    class; per image, a random training phrasing of its class and one of
+    another class (the matching-aware negatives), drawn per (seed, epoch,
+    batch) so resumed runs see the same captions. Other arguments as
+    :func:`load_images`.
+    """
+    epoch_args = _epoch_args(batch_size, shuffle, seed, epochs, first_epoch, steps_per_epoch, cache)
+    table = load_captions(captions)["train"]
+    size = check_size(image_size)
+    _check_channels(channels)
+    ds, count, channels = _examples(source, split, size, channels, True)
+    return _epochs([(ds, count, source, split)], image_shape=(*size, channels) if size else None,
+                   finish=lambda batches, epoch: _attach_captions(batches, table, seed, epoch), **epoch_args)
+
+
+# === The shared epoch core ===
+
+
+def _check_channels(channels):
     if channels not in (None, 1, 3) or isinstance(channels, bool):
         raise DataError(f"channels must be 1 (greyscale) or 3 (RGB), got {channels!r}.")
+
+
+def _epoch_args(batch_size, shuffle, seed, epochs, first_epoch, steps_per_epoch, cache):
+    """The loaders' common arguments, checked."""
     if not _is_int(batch_size) or batch_size < 1:
         raise DataError(f"batch_size must be a whole number >= 1, got {batch_size!r}.")
     if steps_per_epoch is not None and (not _is_int(steps_per_epoch) or steps_per_epoch < 1):
         raise DataError(f"steps_per_epoch must be a whole number >= 1 or None, got {steps_per_epoch!r}.")
-    if pairs is not None and pairs not in PAIR_TASKS:
-        raise DataError(f"pairs must be one of {PAIR_TASKS}, got {pairs!r}.")
-    if pairs is not None and (with_labels or captions is not None):
-        raise DataError("pairs= makes (input, target) batches; it cannot be combined with with_labels or captions.")
-    if unpaired is not None and (with_labels or captions is not None or pairs is not None):
-        raise DataError(
-            "unpaired= makes (images_a, images_b) batches; it cannot be combined with with_labels, captions or pairs."
-        )
-    size = check_size(image_size)
-    if pairs in ("side_by_side", "side_by_side_reversed") and size is not None:
-        size = (size[0], 2 * size[1])  # the file holds both halves
-    caption_table = None
-    if captions is not None:
-        caption_table = load_captions(captions)["train"]
-        with_labels = True
-    requested_channels = channels
-    ds, count, channels = _examples(source, split, size, channels, with_labels)
-    if pairs == "colorize" and channels != 3:
-        raise DataError(f"pairs='colorize' needs RGB targets (channels=3); {source!r} gives {channels} channel(s).")
-    domain_b = None
-    if unpaired is not None:
-        b_split = unpaired_split or split
-        ds_b, count_b, channels_b = _examples(unpaired, b_split, size, requested_channels, False)
-        if channels_b != channels:
-            raise DataError(
-                f"The domains give {channels} ({source!r}) and {channels_b} ({unpaired!r}) channel(s); pass channels=1 or 3."
-            )
-        if count_b < batch_size:
-            raise DataError(f"{unpaired!r} split {b_split!r} has {count_b} images, fewer than one batch of {batch_size}.")
-        domain_b = (ds_b.cache() if cache else ds_b), count_b
-    if count < batch_size:
-        raise DataError(
-            f"{source!r} split {split!r} has {count} images, fewer than one batch "
-            f"of {batch_size}."
-        )
-    if cache:
-        ds = ds.cache()
+    if epochs is not None and int(epochs) <= int(first_epoch):
+        raise DataError(f"epochs ({epochs}) must be greater than first_epoch ({first_epoch}).")
+    return dict(batch_size=batch_size, shuffle=shuffle, seed=seed, epochs=epochs, first_epoch=first_epoch,
+                steps_per_epoch=steps_per_epoch, cache=cache)
 
-    batches = min(count, domain_b[1] if domain_b else count) // batch_size
+
+def _epochs(domains, *, image_shape, batch_size, shuffle, seed, epochs, first_epoch, steps_per_epoch, cache,
+            finish=None):
+    """Epochs of batches of ``domains`` (``[(examples, count, source, split)]``:
+    one, or two zipped for unpaired data), each domain shuffled per epoch
+    by a key of (seed, epoch, domain); ``finish(batches, epoch)`` adds
+    what a loader composes per batch (captions, pairs)."""
+    for _, count, source, split in domains:
+        if count < batch_size:
+            raise DataError(f"{source!r} split {split!r} has {count} images, fewer than one batch of {batch_size}.")
+    domains = [(ds.cache() if cache else ds, count) for ds, count, _, _ in domains]
+    batches = min(count for _, count in domains) // batch_size
     if steps_per_epoch is not None:
         batches = min(batches, int(steps_per_epoch))
 
-    def batched(examples, n, epoch, salt=0):
+    def batched(examples, n, epoch, salt):
         if shuffle:
             # A Python-int seed per epoch (a tensor seed trips TF's seed
             # handling when a global seed is set).
@@ -150,27 +196,18 @@ def load(
         return examples.batch(batch_size, drop_remainder=True).take(batches)
 
     def one_epoch(epoch):
-        epoch_ds = batched(ds, count, epoch)
-        if domain_b is not None:
-            epoch_ds = tf.data.Dataset.zip(epoch_ds, batched(*domain_b, epoch, salt=500_009))
-        if caption_table is not None:
-            epoch_ds = _attach_captions(epoch_ds, caption_table, seed, epoch)
-        if pairs is not None:
-            epoch_ds = epoch_ds.map(_PAIR_FUNCTIONS[pairs], num_parallel_calls=tf.data.AUTOTUNE)
-        return epoch_ds
+        parts = [batched(ds, n, epoch, salt=500_009 * i) for i, (ds, n) in enumerate(domains)]
+        epoch_ds = parts[0] if len(parts) == 1 else tf.data.Dataset.zip(*parts)
+        return finish(epoch_ds, epoch) if finish else epoch_ds
 
-    if epochs is None:
-        out = one_epoch(first_epoch)
-    else:
-        if int(epochs) <= int(first_epoch):
-            raise DataError(f"epochs ({epochs}) must be greater than first_epoch ({first_epoch}).")
-        out = one_epoch(first_epoch)
+    out = one_epoch(first_epoch)
+    if epochs is not None:
         for epoch in range(int(first_epoch) + 1, int(epochs)):
             out = out.concatenate(one_epoch(epoch))
     out = out.prefetch(tf.data.AUTOTUNE)
     out.steps_per_epoch = batches
-    out.num_examples = count
-    out.image_shape = (*size, channels) if size else None
+    out.num_examples = domains[0][1]
+    out.image_shape = image_shape
     return out
 
 

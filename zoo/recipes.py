@@ -41,8 +41,8 @@ TRAIN_KEYS = {
     "epochs", "steps_per_epoch", "seed", "sample_every", "jit_compile", "steps_per_execution",
     "eval_every", "eval_samples", "precision",
 }
-DATA_KEYS = set(inspect.signature(zoo_data.load).parameters) - {
-    "epochs", "first_epoch", "seed", "steps_per_epoch"
+DATA_KEYS = (set(inspect.signature(zoo_data.load).parameters) | set(inspect.signature(zoo_data.load_images).parameters)) - {
+    "kwargs", "epochs", "first_epoch", "seed", "steps_per_epoch"
 }
 
 

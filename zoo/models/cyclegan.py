@@ -153,7 +153,7 @@ class CycleGAN(AdversarialModel):
         if real_b is None:
             raise ValueError(
                 "cyclegan trains on (images_a, images_b) batches of the two domains; load them with "
-                "zoo.data.load(source_a, unpaired=source_b, ...)."
+                "zoo.data.load_unpaired(source_a, source_b, ...)."
             )
         real_a, real_b = tf.cast(real_a, tf.float32), tf.cast(real_b, tf.float32)
         # 1. Generators: fool both Ds, undo each other (cycle), leave
