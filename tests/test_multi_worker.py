@@ -117,6 +117,8 @@ batch_size = 4
 image_size = 16
 channels = 3
 [kwargs]
+source_shape = [16, 16, 1]
+target_shape = [16, 16, 3]
 filters = 4
 d_layers = 2
 [train]
