@@ -3,7 +3,7 @@ style, and is it still the same digit?
 
 Loads a trained ``stargan`` (a ``.keras`` file or a training work directory,
 e.g. ``runs/stargan_digit_styles``) and the test split of the digit-styles
-folder (``zoo.data.write_digit_styles``: 2,007 test images per domain), and
+folder (``zoo.digit_styles.write``: 2,007 test images per domain), and
 for every (source, target) pair of different domains measures, on the
 source's test images translated to the target:
 
@@ -35,6 +35,7 @@ import keras  # noqa: E402
 
 import zoo  # noqa: E402,F401  (registers the model classes)
 from zoo import data as zoo_data  # noqa: E402
+from zoo import digit_styles  # noqa: E402
 from zoo import images as zoo_images  # noqa: E402
 from zoo.eval import classifiers, conditional  # noqa: E402
 from zoo.files import write_json  # noqa: E402
@@ -47,7 +48,7 @@ def digit_classifier(domain):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=os.path.join("runs", "stargan_digit_styles"), help=".keras file or work dir")
-    parser.add_argument("--data", required=True, help="the folder written by zoo.data.write_digit_styles")
+    parser.add_argument("--data", required=True, help="the folder written by zoo.digit_styles.write")
     parser.add_argument("--limit", type=int, help="test images per domain (default: all)")
     parser.add_argument("--docs", default=os.path.join(ROOT, "docs"))
     parser.add_argument("--output", default=os.path.join(HERE, "results", "stargan_digits.json"))
@@ -62,7 +63,7 @@ def main(argv=None):
         raise SystemExit(f"The model's domains {model.domain_names} differ from the folder's {names}.")
     images, domains = zoo_data.arrays(args.data, split="test", image_size=model.image_shape[:2], channels=1,
                                       with_labels=True)
-    digits = np.array([zoo_data.digit_of(p) for p in paths])
+    digits = np.array([digit_styles.digit_of(p) for p in paths])
     style = classifiers.load("digit_styles")
     pairs, columns = {}, []
     for s, source in enumerate(names):

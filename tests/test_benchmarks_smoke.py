@@ -210,9 +210,9 @@ def test_stargan_digits_smoke(tmp_path):
         import pytest
 
         pytest.skip("the USPS folder (../shared/datasets/usps) is not here")
-    from zoo import data
+    from zoo import digit_styles
 
-    names = list(data.DIGIT_STYLES)  # the sub-folders of zoo.data.write_digit_styles, sorted
+    names = list(digit_styles.DOMAINS)  # the sub-folders of zoo.digit_styles.write, sorted
     assert names == sorted(names)
     for i, domain in enumerate(names):
         folder = tmp_path / "styles" / "test" / domain

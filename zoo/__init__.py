@@ -28,7 +28,7 @@ __version__ = "0.1.0"
 #: Submodules the README calls as ``zoo.<name>`` after a bare ``import zoo``,
 #: imported on first use (``zoo.export`` pulls in the TFLite converter path,
 #: ``zoo.eval`` the evaluation stack: not every script needs them).
-_LAZY_SUBMODULES = ("base", "callbacks", "distribute", "eval", "export", "files", "images", "layers",
+_LAZY_SUBMODULES = ("base", "callbacks", "digit_styles", "distribute", "eval", "export", "files", "images", "layers",
                     "multi_worker", "recipes", "registry", "train")
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from helpers import USPS, needs_mnist
 from zoo import data
+from zoo import digit_styles as styles
 from zoo.eval import classifiers
 
 SOURCES = {"mnist": "mnist", "fashion_mnist": "fashion_mnist", "usps": USPS}
@@ -25,7 +26,7 @@ def digit_styles(tmp_path_factory):
     measured on: the draw does not depend on which splits are written)."""
     if not os.path.isdir(USPS) or not os.path.isdir(os.path.join(os.environ.get("TFDS_DATA_DIR", ""), "mnist")):
         return "/nonexistent"
-    return data.write_digit_styles(tmp_path_factory.mktemp("styles") / "digit_styles", USPS, splits=("test",))
+    return styles.write(tmp_path_factory.mktemp("styles") / "digit_styles", USPS, splits=("test",))
 
 
 @pytest.mark.parametrize("name", sorted(classifiers.DATASETS))

@@ -44,7 +44,7 @@ DATASETS = {
     "fashion_mnist": {"source": "fashion_mnist", "min_accuracy": 0.90, "epochs": 5},
     # A folder dataset: <root>/{train,test}/<digit>/*.png (16x16, resized to 28).
     "usps": {"source": None, "min_accuracy": 0.95, "epochs": 20},
-    # Domains, not digits: mnist_thick / mnist_thin / usps (zoo.data.write_digit_styles),
+    # Domains, not digits: mnist_thick / mnist_thin / usps (zoo.digit_styles.write),
     # the judge of StarGAN's translations.
     "digit_styles": {"source": None, "min_accuracy": 0.90, "epochs": 5},
 }
