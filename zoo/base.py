@@ -429,14 +429,13 @@ class GenerativeModel(keras.Model):
     def tflite_endpoints(self):
         """What ``export.tflite`` converts: each endpoint with its conditions'
         TFLite forms (text -> token ids)."""
-        return {
-            suffix: (functools.partial(self.serve_endpoint, endpoint.tflite()), endpoint.tflite().signature())
-            for suffix, endpoint in self.endpoints().items()
-        }
+        lite = {suffix: endpoint.tflite() for suffix, endpoint in self.endpoints().items()}
+        return {suffix: (functools.partial(self.serve_endpoint, e), e.signature()) for suffix, e in lite.items()}
 
     def tflite_inputs(self, inputs, suffix=None):
         """The TFLite model's inputs for a dict of serving inputs."""
-        endpoint = self.endpoints()[next(iter(self.endpoints())) if suffix is None else suffix]
+        endpoints = self.endpoints()
+        endpoint = endpoints[next(iter(endpoints)) if suffix is None else suffix]
         return {c.tflite().name: c.to_tflite(inputs[c.name]) for c in endpoint.conditions}
 
     def export_resources(self):
