@@ -31,6 +31,9 @@ PIX2PIX = dict(source_shape=(16, 16, 1), target_shape=(16, 16, 3), filters=4, d_
 STARGAN = dict(image_shape=(16, 16, 1), num_domains=3, filters=4, n_blocks=1, d_filters=4, d_layers=2, d_steps=2)
 TEXT2IMAGE = dict(image_shape=(28, 28, 1), latent_dim=8, embedding_dim=4, condition_dim=4, g_filters=4, d_filters=4)
 GAN = dict(image_shape=(8, 8, 1), latent_dim=4, g_units=(16,), d_units=(16,))
+VAE = dict(image_shape=(16, 16, 1), latent_dim=4, filters=4, hidden=8)
+GLO = dict(image_shape=(16, 16, 1), num_codes=20, code_dim=4, g_filters=4, lap_levels=2)
+REALNVP = dict(image_shape=(8, 8, 1), n_scales=1, couplings=1, final_couplings=1, filters=4, hidden_layers=1)
 
 TINY = {
     "acgan": Case(LABELLED, {"config": dict(LABELLED, class_loss_weight=0.5)}),
@@ -46,9 +49,11 @@ TINY = {
     }, tflite_reported={("a2b", None), ("a2b", "dynamic"), ("a2b", "float16"), ("b2a", None)}),
     "dcgan": Case(DCGAN_LIKE),
     "gan": Case(GAN, {"resume": dict(GAN, d_steps=2)}),
+    "glo": Case(GLO, {"config": dict(GLO, l2_weight=0.5)}),
     "lsgan": Case(DCGAN_LIKE, export_steps=2),
     # Instance normalization is a known TFLite trap: checked at every quantization.
     "pix2pix": Case(PIX2PIX, {"config": dict(PIX2PIX, l1_weight=50.0, norm="batch")}),
+    "realnvp": Case(REALNVP, {"config": dict(REALNVP, alpha=0.01, n_scales=2, couplings=2)}),
     "sngan": Case(dict(DCGAN_LIKE, d_steps=1), {"fit": dict(DCGAN_LIKE, d_steps=2)}, export_steps=2),
     "stargan": Case(STARGAN, {
         "config": dict(STARGAN, domain_names=["x", "y", "z"], reconstruction_weight=5.0),
@@ -57,6 +62,8 @@ TINY = {
     "text2image": Case(TEXT2IMAGE, {"config": dict(
         TEXT2IMAGE, vocabulary=["a", "red", "boot"], default_captions=["a red boot", "boot"], max_tokens=4,
     )}),
+    "vae": Case(VAE, {"config": dict(VAE, beta=0.5), "save": dict(VAE, likelihood="gaussian"),
+                      "replicas": dict(VAE, likelihood="gaussian")}),
     "wgan": Case(dict(DCGAN_LIKE, d_steps=2), {"config": dict(DCGAN_LIKE, d_steps=2, clip_value=0.05)},
                  export_steps=2),
     "wgan_gp": Case(dict(DCGAN_LIKE, d_steps=2), {"config": dict(DCGAN_LIKE, d_steps=2, gp_weight=5.0)},

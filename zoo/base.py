@@ -168,7 +168,8 @@ class GenerativeModel(keras.Model):
     @property
     def steps_trained(self):
         """Updates made by the first optimizer (a GAN: generator steps)."""
-        return int(self.optimizer.iterations.numpy()) if self.optimizer is not None else 0
+        optimizer = getattr(self, "optimizer", None)  # an uncompiled model has none
+        return int(optimizer.iterations.numpy()) if optimizer is not None else 0
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Keras's fit() under a strategy first MEAN-reduces one distributed

@@ -26,7 +26,8 @@ class DataError(ValueError):
 # === Public API ===
 
 
-def load(source, *, captions=None, pairs=None, unpaired=None, unpaired_split=None, with_labels=False, **kwargs):
+def load(source, *, captions=None, pairs=None, unpaired=None, unpaired_split=None, with_labels=False,
+         with_index=False, **kwargs):
     """The loader a recipe's ``[data]`` names, by its keys: ``pairs=`` ->
     :func:`load_pairs`, ``unpaired=`` -> :func:`load_unpaired`,
     ``captions=`` -> :func:`load_captioned`, else :func:`load_images`. The
@@ -38,6 +39,9 @@ def load(source, *, captions=None, pairs=None, unpaired=None, unpaired_split=Non
         raise DataError(
             "unpaired= makes (images_a, images_b) batches; it cannot be combined with with_labels, captions or pairs."
         )
+    if with_index and (captions is not None or pairs is not None or unpaired is not None):
+        raise DataError("with_index yields (images, indices) of one image source; it cannot be combined with "
+                        "captions, pairs or unpaired.")
     if pairs is not None:
         return load_pairs(source, pairs, **kwargs)
     if unpaired is not None:
@@ -45,12 +49,13 @@ def load(source, *, captions=None, pairs=None, unpaired=None, unpaired_split=Non
         return load_unpaired(source, unpaired, split=split, split_b=unpaired_split or split, **kwargs)
     if captions is not None:
         return load_captioned(source, captions, **kwargs)
-    return load_images(source, with_labels=with_labels, **kwargs)
+    return load_images(source, with_labels=with_labels, with_index=with_index, **kwargs)
 
 
 def load_images(source, *, split="train", batch_size=128, image_size=None, channels=None, with_labels=False,
-                shuffle=True, seed=0, epochs=None, first_epoch=0, steps_per_epoch=None, cache=True):
-    """Batches of images (``with_labels``: ``(images, labels)``) from ``source``.
+                with_index=False, shuffle=True, seed=0, epochs=None, first_epoch=0, steps_per_epoch=None, cache=True):
+    """Batches of images (``with_labels``: ``(images, labels)``; ``with_index``:
+    ``(images, indices)``) from ``source``.
 
     Args:
         source: TFDS dataset name (``"mnist"``, ``"fashion_mnist"``, ...,
@@ -63,6 +68,9 @@ def load_images(source, *, split="train", batch_size=128, image_size=None, chann
             (all images must then share one size).
         channels: 1 (greyscale) or 3 (RGB); None keeps the source's.
         with_labels: yield ``(images, labels)`` instead of images.
+        with_index: yield ``(images, indices)``, each image's int32 position
+            in the split (stable: the split's own order, before shuffling),
+            for models that keep state per training image (GLO's codes).
         shuffle / seed: shuffle each epoch with a key of (seed, epoch).
         epochs: None for a one-epoch dataset (``fit`` iterates it each epoch);
             an int for the concatenation of epochs ``first_epoch..epochs-1``.
@@ -72,7 +80,11 @@ def load_images(source, *, split="train", batch_size=128, image_size=None, chann
     epoch_args = _epoch_args(batch_size, shuffle, seed, epochs, first_epoch, steps_per_epoch, cache)
     size = check_size(image_size)
     _check_channels(channels)
+    if with_index and with_labels:
+        raise DataError("with_index yields (images, indices); it cannot be combined with with_labels.")
     ds, count, channels = _examples(source, split, size, channels, with_labels)
+    if with_index:
+        ds = ds.enumerate().map(lambda i, image: (image, tf.cast(i, tf.int32)))
     return _epochs([(ds, count, source, split)], image_shape=(*size, channels) if size else None, **epoch_args)
 
 

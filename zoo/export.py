@@ -239,7 +239,7 @@ def model_from_exports(*paths):
     for network in model.GENERATORS:
         weights = getattr(model, network).weights
         names = {w.path for w in weights}
-        holders = [(path, variables) for path, _, variables in exports if set(variables) == names]
+        holders = [(path, variables) for path, _, variables in exports if names <= set(variables)]
         if not holders:
             raise ValueError(f"None of {[p for p, _, _ in exports]} holds the weights of {meta['model']}'s {network}.")
         variables = holders[0][1]

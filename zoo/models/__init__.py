@@ -1,1 +1,3 @@
-from zoo.models import acgan, cgan, cyclegan, dcgan, gan, lsgan, pix2pix, sngan, stargan, text2image, wgan, wgan_gp  # noqa: F401
+from zoo.models import (  # noqa: F401
+    acgan, cgan, cyclegan, dcgan, gan, glo, lsgan, pix2pix, sngan, realnvp, stargan, text2image, vae, wgan, wgan_gp,
+)
