@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 
 from helpers import USPS, needs_mnist
@@ -272,3 +273,14 @@ def test_unpaired_errors(tmp_path):
     ds = data.load(str(tmp_path / "rgb"), unpaired=str(tmp_path / "grey"), channels=3, batch_size=4)
     a, b = next(iter(ds))
     assert a.shape == b.shape == (4, 12, 10, 3)
+
+
+@needs_mnist
+def test_with_index_gives_each_image_its_position_in_the_split():
+    images, index = next(iter(data.load("mnist", batch_size=32, with_index=True, seed=3)))
+    train = data.arrays("mnist", split="train")
+    assert index.dtype == tf.int32 and len(set(index.numpy().tolist())) == 32
+    assert sorted(index.numpy().tolist()) != list(range(32))  # shuffled, and still each image's own index
+    np.testing.assert_array_equal(images.numpy(), train[index.numpy()])
+    with pytest.raises(data.DataError, match="cannot be combined with with_labels"):
+        data.load("mnist", with_index=True, with_labels=True)

@@ -8,7 +8,8 @@ import pytest
 import zoo
 
 ADAM_DCGAN = ("Adam", {"learning_rate": 2e-4, "beta_1": 0.5, "beta_2": 0.999})
-#: name -> (attributes of zoo.get(name), (G optimizer, D optimizer) class and config)
+#: name -> (attributes of zoo.get(name), the class and config of each of its OPTIMIZERS, in order:
+#: a GAN (G, D); GLO (generator, codes); one-optimizer models (the optimizer,))
 PAPER_DEFAULTS = {
     # Goodfellow et al. 2014: the non-saturating G loss is the one the paper recommends in practice.
     "gan": ({"adversarial_loss": "non_saturating", "d_steps": 1, "latent_dim": 100}, (ADAM_DCGAN, ADAM_DCGAN)),
@@ -42,6 +43,14 @@ PAPER_DEFAULTS = {
     "stargan": ({"adversarial_loss": "wasserstein", "domain_weight": 1.0, "reconstruction_weight": 10.0,
                  "gp_weight": 10.0, "d_steps": 5, "n_blocks": 6},
                 (("Adam", {"learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.999}),) * 2),
+    # Kingma & Welling 2014 trained with Adagrad; ours is Adam 1e-3 (keras.io's VAE), beta 1 = the ELBO.
+    "vae": ({"beta": 1.0, "likelihood": "bernoulli"}, (("Adam", {"learning_rate": 1e-3}),)),
+    # Dinh et al. 2017, Sec. 4.1: Adam 1e-3; alpha = 0.05 in the logit preprocessing.
+    "realnvp": ({"alpha": 0.05}, (("Adam", {"learning_rate": 1e-3}),)),
+    # Bojanowski et al. 2018: Lap1 on a 3-level pyramid (+ our MSE term), codes on the unit sphere.
+    # Ours, not the paper's (which used SGD for both): G Adam 1e-3 / beta1 0.5; codes plain SGD, lr 100.
+    "glo": ({"lap_levels": 3, "l2_weight": 1.0},
+            (("Adam", {"learning_rate": 1e-3, "beta_1": 0.5}), ("SGD", {"learning_rate": 100.0, "momentum": 0.0}))),
 }
 
 #: Small constructor overrides that leave every defaulted attribute above alone.
@@ -49,6 +58,9 @@ SMALL = {
     "pix2pix": {"filters": 4, "source_shape": (16, 16, 1), "target_shape": (16, 16, 3)},
     "cyclegan": {"filters": 4, "d_filters": 4},
     "stargan": {"filters": 4, "d_filters": 4},
+    "vae": {"filters": 4, "hidden": 8},
+    "realnvp": {"filters": 4, "couplings": 1, "final_couplings": 1},
+    "glo": {"g_filters": 4, "num_codes": 10},
 }
 
 
@@ -62,7 +74,9 @@ def test_paper_defaults(name):
     model = zoo.get(name, **SMALL.get(name, {"g_filters": 4, "d_filters": 4} if name not in ("gan",) else {}))
     for key, expected in attributes.items():
         assert getattr(model, key) == expected, f"{name}.{key} = {getattr(model, key)!r}, paper: {expected!r}"
-    for which, optimizer, (class_name, config) in zip(("G", "D"), (model.g_optimizer, model.d_optimizer), optimizers):
+    assert len(optimizers) == len(model.OPTIMIZERS), f"{name} has optimizers {model.OPTIMIZERS}"
+    for which, (class_name, config) in zip(model.OPTIMIZERS, optimizers):
+        optimizer = getattr(model, which)
         assert type(optimizer).__name__ == class_name, f"{name} {which} optimizer {type(optimizer).__name__}"
         got = optimizer.get_config()
         for key, value in config.items():

@@ -104,8 +104,9 @@ class GLO(GenerativeModel):
     Reference: Bojanowski, Joulin, Lopez-Paz, Szlam, "Optimizing the Latent
     Space of Generative Networks", ICML 2018. Not the paper's: codes start
     at random directions (the paper: PCA), and G trains with Adam 1e-3 /
-    beta1 0.5 (the paper: SGD); codes use SGD with learning rate 10 on the
-    batch-mean loss.
+    beta1 0.5 (the paper: SGD); codes use plain SGD with learning rate 100
+    on the batch-mean loss (measured, 300 steps on 640 MNIST digits:
+    reconstruction MSE 0.235 at 100, 0.315 at 10, 0.280 at 1000).
     """
 
     NETWORKS = ("generator", "codes", "prior")
@@ -113,7 +114,7 @@ class GLO(GenerativeModel):
     OPTIMIZERS = ("optimizer", "code_optimizer")
     DEFAULT_OPTIMIZERS = {
         "optimizer": ("Adam", {"learning_rate": 1e-3, "beta_1": 0.5}),
-        "code_optimizer": ("SGD", {"learning_rate": 10.0}),
+        "code_optimizer": ("SGD", {"learning_rate": 100.0}),
     }
     LOSS_NAMES = ("loss", "lap1", "l2")
 
