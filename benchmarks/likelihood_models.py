@@ -153,9 +153,14 @@ def main(argv=None):
     eval_dir = os.path.join(args.out, "eval")
     os.makedirs(eval_dir, exist_ok=True)
     os.makedirs(args.docs, exist_ok=True)
-    results = {"machine": cpu(), "n": args.n, "rows": {}}
-    trained_runs, sections = [], []
-    by_dataset = {}
+    # Rows of earlier runs of this script stay (re-evaluate one recipe at a time).
+    out_json = os.path.join(args.out, "likelihood_models.json")
+    previous = {}
+    if os.path.exists(out_json):
+        with open(out_json) as f:
+            previous = json.load(f).get("rows", {})
+    results = {"machine": cpu(), "n": args.n, "rows": previous}
+    trained_runs = []
     for name in args.recipes:
         recipe = recipes.load(name)
         path = os.path.join(args.runs, name, "model.keras")
@@ -173,15 +178,23 @@ def main(argv=None):
                                    output=os.path.join(eval_dir, f"{name}.json"))
         images.save_grid(model.generate(64, seed=1234), os.path.join(args.docs, f"{name}_samples.png"), scale=2)
         minutes = summary["wall_seconds_this_run"] / 60
-        row = {"recipe": f"{model.registry_name} ({name})", "dataset": dataset, "likelihood": lik, "report": report,
-               "trained": f"{summary['epochs']} ep / {summary['generator_steps']} steps",
-               "time": f"{minutes:.1f} min, {summary['images_per_s_median']:.0f} img/s (this CPU)",
-               "summary": {k: summary[k] for k in ("epochs", "generator_steps", "wall_seconds_this_run",
-                                                   "images_per_s_median", "final_logs")}}
+        results["rows"][name] = {
+            "recipe": f"{model.registry_name} ({name})", "dataset": dataset, "likelihood": lik, "model": model.registry_name,
+            "trained": f"{summary['epochs']} ep / {summary['generator_steps']} steps",
+            "time": f"{minutes:.1f} min, {summary['images_per_s_median']:.0f} img/s (this CPU)",
+            "summary": {k: summary[k] for k in ("epochs", "generator_steps", "wall_seconds_this_run",
+                                                "images_per_s_median", "final_logs", "history")},
+            "measured": results["machine"]["date"]}
         print(f"{name}: likelihood {lik}\n{evaluate.summary(report)}", flush=True)
-        results["rows"][name] = {k: v for k, v in row.items() if k != "report"}
-        by_dataset.setdefault(dataset, []).append(row)
-        trained_runs.append((name, model.registry_name, summary))
+    by_dataset, sections = {}, []
+    for name in RECIPES:
+        row = results["rows"].get(name)
+        stored = os.path.join(eval_dir, f"{name}.json")
+        if row is None or not os.path.exists(stored):
+            continue
+        with open(stored) as f:
+            by_dataset.setdefault(row["dataset"], []).append(dict(row, report=json.load(f)))
+        trained_runs.append((name, row["model"], row["summary"]))
     for dataset, rows in by_dataset.items():
         gans = []
         for name in GAN_ROWS.get(dataset, ()):
@@ -203,7 +216,7 @@ def main(argv=None):
               f"{m['versions']}. Training times: the runs' `summary.json` (trained on this machine).\n\n")
     with open(os.path.join(args.out, "likelihood_models.md"), "w") as f:
         f.write(header + "\n".join(sections))
-    with open(os.path.join(args.out, "likelihood_models.json"), "w") as f:
+    with open(out_json, "w") as f:
         json.dump(results, f, indent=2, default=float)
     if trained_runs:
         plot_curves(trained_runs, os.path.join(args.docs, "likelihood_curves.png"))
