@@ -7,7 +7,6 @@ import pytest
 import tensorflow as tf
 from scipy.stats import multivariate_normal
 
-import zoo
 from helpers import build, needs_mnist
 from zoo import data
 from zoo.models.vae import VAE, gaussian_kl, to_bits_per_dim
