@@ -1,4 +1,5 @@
-"""Adversarial losses, per example.
+"""Losses per example: the adversarial families, then the pieces the
+likelihood models (VAE, flow) share.
 
 Every function here returns a loss *per example* (shape ``[batch]``), never a
 batch mean: the base model averages over the *global* batch so that gradients
@@ -11,6 +12,9 @@ called with ``reduction=NONE``; names follow its ``<family>_generator_loss`` /
 ``<family>_discriminator_loss`` convention.
 """
 
+import math
+
+import numpy as np
 import tensorflow as tf
 
 from zoo._tfgan import losses_impl as _tfgan
@@ -186,3 +190,39 @@ def get(family):
             f"Unknown loss family {family!r}; expected one of {sorted(FAMILIES)}."
         )
     return FAMILIES[family]
+
+
+# === Likelihood models (VAE, RealNVP) ===
+
+LOG_2PI = math.log(2.0 * math.pi)
+
+
+def diagonal_normal_log_density(x, mean, log_variance):
+    """log N(x; mean, diag(exp(log_variance))) summed over the last axis."""
+    return -0.5 * tf.reduce_sum(LOG_2PI + log_variance + tf.square(x - mean) * tf.exp(-log_variance), axis=-1)
+
+
+def dequantize(images, uniform):
+    """x = (k + u) / 256 in [0, 1) for the 8-bit levels k of images in
+    [-1, 1] and uniform noise u of the same shape."""
+    levels = tf.round((tf.clip_by_value(images, -1.0, 1.0) + 1.0) * 127.5)
+    return (levels + uniform) / 256.0
+
+
+def bits_per_dim(nats, dims):
+    """Nats per example of a density on [0, 1) pixels -> bits per dimension
+    of the 8-bit data (the ``log 256`` per pixel of the change of scale
+    from [0, 256) to [0, 1) included). Tensors or numpy."""
+    return (nats + dims * math.log(256.0)) / (dims * math.log(2.0))
+
+
+def check_images(images, image_shape):
+    """``images`` as float32 numpy ``[n, *image_shape]`` in the zoo's range
+    [-1, 1], or a ValueError saying what was expected and found."""
+    images = np.asarray(images, dtype="float32")
+    if images.ndim != 1 + len(image_shape) or tuple(images.shape[1:]) != tuple(image_shape):
+        raise ValueError(f"images must have shape [n, {', '.join(map(str, image_shape))}], got {images.shape}.")
+    if images.size and (images.min() < -1.0 - 1e-3 or images.max() > 1.0 + 1e-3):
+        raise ValueError(f"images must be in [-1, 1] (the zoo's image range), got [{images.min():.3g}, "
+                         f"{images.max():.3g}].")
+    return images

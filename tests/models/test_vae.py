@@ -9,7 +9,8 @@ from scipy.stats import multivariate_normal
 
 from helpers import build, needs_mnist
 from zoo import data
-from zoo.models.vae import VAE, gaussian_kl, to_bits_per_dim
+from zoo.losses import bits_per_dim
+from zoo.models.vae import VAE, gaussian_kl
 
 
 @pytest.mark.parametrize("mean, log_variance", [(0.0, 0.0), (1.5, 0.0), (-0.7, -2.0), (0.3, 1.2)])
@@ -81,7 +82,7 @@ def test_a_wrong_posterior_lowers_the_elbo_and_the_iwae_bound_recovers_part():
 
 def test_gaussian_bits_per_dim_includes_the_8_bit_scale():
     # A uniform density on [0, 1) (log p = 0) is 8 bits per 8-bit pixel.
-    assert to_bits_per_dim(0.0, 784) == pytest.approx(8.0)
+    assert bits_per_dim(0.0, 784) == pytest.approx(8.0)
 
 
 def test_bad_inputs_are_refused():

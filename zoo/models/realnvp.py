@@ -9,11 +9,9 @@ from keras import layers
 
 from zoo import conditions as zoo_conditions
 from zoo import layers as zoo_layers
+from zoo import losses as zoo_losses
 from zoo.base import GenerativeModel
 from zoo.registry import register
-
-LOG_2PI = math.log(2.0 * math.pi)
-
 
 # === Masks, squeeze ===
 
@@ -111,12 +109,16 @@ class RealNVPFlow(keras.layers.Layer):
 
     # === One coupling + actnorm, both ways ===
 
+    def _log_scale_and_shift(self, h, mask, index, training):
+        """The coupling's transform of the unmasked part, from the masked part."""
+        factor = self.coupling_weights[index][0]
+        raw_log_scale, shift = tf.split(self.nets[index](h * mask, training=training), 2, axis=-1)
+        return factor * tf.tanh(raw_log_scale) * (1.0 - mask), shift
+
     def _coupling(self, x, spec, training):
         mask, index = spec
-        factor, an_log_scale, an_shift = self.coupling_weights[index]
-        raw = self.nets[index](x * mask, training=training)
-        raw_log_scale, shift = tf.split(raw, 2, axis=-1)
-        log_scale = factor * tf.tanh(raw_log_scale) * (1.0 - mask)
+        _, an_log_scale, an_shift = self.coupling_weights[index]
+        log_scale, shift = self._log_scale_and_shift(x, mask, index, training)
         y = x * mask + (1.0 - mask) * (x * tf.exp(log_scale) + shift)
         y = y * tf.exp(an_log_scale) + an_shift
         pixels = float(np.prod(x.shape[1:3]))
@@ -124,11 +126,10 @@ class RealNVPFlow(keras.layers.Layer):
 
     def _uncoupling(self, y, spec):
         mask, index = spec
-        factor, an_log_scale, an_shift = self.coupling_weights[index]
+        _, an_log_scale, an_shift = self.coupling_weights[index]
         y = (y - an_shift) * tf.exp(-an_log_scale)
-        raw = self.nets[index](y * mask, training=False)
-        raw_log_scale, shift = tf.split(raw, 2, axis=-1)
-        log_scale = factor * tf.tanh(raw_log_scale) * (1.0 - mask)
+        # y * mask is x * mask: the masked part passes the coupling unchanged.
+        log_scale, shift = self._log_scale_and_shift(y, mask, index, False)
         return y * mask + (1.0 - mask) * (y - shift) * tf.exp(-log_scale)
 
     # === The whole flow ===
@@ -184,10 +185,6 @@ class RealNVPFlow(keras.layers.Layer):
 
     def call(self, z):
         return tf.clip_by_value(self.inverse(z), 0.0, 1.0) * 2.0 - 1.0
-
-
-def standard_normal_log_density(z):
-    return -0.5 * tf.reduce_sum(tf.square(z) + LOG_2PI, axis=-1)
 
 
 @register("realnvp", "RealNVP flow: affine couplings, multi-scale squeeze/split, exact bits/dim (Dinh et al. 2017)")
@@ -267,20 +264,14 @@ class RealNVP(GenerativeModel):
     def example_batch(self, n=8, seed=0):
         return zoo_conditions.random_images(self.image_shape, n, seed)
 
-    @staticmethod
-    def dequantize(images, uniform):
-        """x = (k + u) / 256 for the 8-bit levels k of images in [-1, 1]."""
-        levels = tf.round((tf.clip_by_value(images, -1.0, 1.0) + 1.0) * 127.5)
-        return (levels + uniform) / 256.0
-
     def log_prob(self, x, training=False):
         """log p(x) per example (nats) of x in [0, 1): the exact change of variables."""
         z, log_det = self.flow.forward(x, training=training)
-        return standard_normal_log_density(z) + log_det
+        return zoo_losses.diagonal_normal_log_density(z, 0.0, 0.0) + log_det
 
     def to_bits(self, nats):
         """-log p(x) in nats on [0, 1) -> bits per dimension of the 8-bit data."""
-        return (nats + self.dims * math.log(256.0)) / (self.dims * math.log(2.0))
+        return zoo_losses.bits_per_dim(nats, self.dims)
 
     # === Training: maximum likelihood ===
 
@@ -288,7 +279,7 @@ class RealNVP(GenerativeModel):
         images, _ = self.unpack(data)
         batch = tf.shape(images)[0]
         # 1. A fresh dequantization of the batch.
-        x = self.dequantize(images, self.draw(batch, self.image_shape, "uniform"))
+        x = zoo_losses.dequantize(images, self.draw(batch, self.image_shape, "uniform"))
         with tf.GradientTape() as tape:
             # 2. Exact negative log-likelihood, in bits/dim, over the global batch.
             nll = -self.log_prob(x, training=True)
@@ -304,15 +295,12 @@ class RealNVP(GenerativeModel):
     def bits_per_dim(self, images, *, seed=0, batch_size=500):
         """Per-image bits/dim of images in [-1, 1] (e.g. the test split from
         ``zoo.data.arrays``), dequantized once with ``seed``."""
-        images = np.asarray(images, dtype="float32")
-        if images.ndim != 4 or tuple(images.shape[1:]) != tuple(self.image_shape):
-            raise ValueError(f"images must have shape [n, {', '.join(map(str, self.image_shape))}], "
-                             f"got {images.shape}.")
+        images = zoo_losses.check_images(images, self.image_shape)
         rng = np.random.default_rng(seed)
         out = []
         for i in range(0, len(images), batch_size):
             part = images[i : i + batch_size]
-            x = self.dequantize(tf.constant(part), tf.constant(rng.uniform(size=part.shape).astype("float32")))
+            x = zoo_losses.dequantize(tf.constant(part), tf.constant(rng.uniform(size=part.shape).astype("float32")))
             out.append(self.to_bits(-self.log_prob(x)).numpy())
         return np.concatenate(out)
 
@@ -320,9 +308,5 @@ class RealNVP(GenerativeModel):
         """``n`` images in [-1, 1] from z ~ N(0, temperature^2 I)."""
         if not float(temperature) > 0:
             raise ValueError(f"temperature must be > 0, got {temperature!r}.")
-        latent = zoo_conditions.Latent(self.dims).draw(whole(n), seed) * float(temperature)
+        latent = zoo_conditions.Latent(self.dims).draw(zoo_layers.whole_number("n", n, minimum=1), seed) * float(temperature)
         return self.generate(latent=latent)
-
-
-def whole(n):
-    return zoo_layers.whole_number("n", n, minimum=1)

@@ -9,11 +9,11 @@ from keras import layers
 
 from zoo import conditions as zoo_conditions
 from zoo import layers as zoo_layers
+from zoo import losses as zoo_losses
 from zoo.base import GenerativeModel
 from zoo.registry import register
 
 LIKELIHOODS = ("bernoulli", "gaussian")
-LOG_2PI = math.log(2.0 * math.pi)
 
 
 # === Closed forms (tested against independent computations) ===
@@ -23,18 +23,6 @@ def gaussian_kl(mean, log_variance):
     """KL(N(mean, exp(log_variance)) || N(0, I)) per example, in nats:
     ``0.5 * sum(exp(lv) + mean^2 - 1 - lv)`` over the last axis."""
     return 0.5 * tf.reduce_sum(tf.exp(log_variance) + tf.square(mean) - 1.0 - log_variance, axis=-1)
-
-
-def diagonal_normal_log_density(x, mean, log_variance):
-    """log N(x; mean, diag(exp(log_variance))) summed over the last axis."""
-    return -0.5 * tf.reduce_sum(LOG_2PI + log_variance + tf.square(x - mean) * tf.exp(-log_variance), axis=-1)
-
-
-def to_bits_per_dim(nats, dims):
-    """Nats per example of a density on [0, 1] pixels -> bits per dimension
-    of the 8-bit data (the ``log 256`` per pixel of the change of scale
-    from [0, 256) to [0, 1) included)."""
-    return (np.asarray(nats) + dims * math.log(256.0)) / (dims * math.log(2.0))
 
 
 # === Networks ===
@@ -178,8 +166,7 @@ class VAE(GenerativeModel):
         [0, 1) (Gaussian)."""
         if self.likelihood == "bernoulli":
             return tf.cast(uniform < (images + 1.0) / 2.0, tf.float32)
-        levels = tf.round((tf.clip_by_value(images, -1.0, 1.0) + 1.0) * 127.5)
-        return (levels + uniform) / 256.0
+        return zoo_losses.dequantize(images, uniform)
 
     def posterior(self, targets, training=False):
         """``(mean, log_variance)`` of q(z|x); the encoder sees the targets
@@ -197,7 +184,7 @@ class VAE(GenerativeModel):
         mean, log_scale = tf.split(parameters, 2, axis=-1)
         log_scale = tf.maximum(log_scale, self.min_log_scale)
         z = (targets - mean) * tf.exp(-log_scale)
-        return -tf.reduce_sum(0.5 * LOG_2PI + log_scale + 0.5 * tf.square(z), axis=axes)
+        return -tf.reduce_sum(0.5 * zoo_losses.LOG_2PI + log_scale + 0.5 * tf.square(z), axis=axes)
 
     def mean_image(self, parameters):
         """E[x|z] as an image in [-1, 1]."""
@@ -248,12 +235,12 @@ class VAE(GenerativeModel):
         flat_z = tf.reshape(z, [-1, self.latent_dim])
         repeated = tf.repeat(targets, k, axis=0)
         log_px = tf.reshape(self.log_likelihood(repeated, self.decoder(flat_z)), [batch, k])
-        log_pz = diagonal_normal_log_density(z, 0.0, tf.zeros_like(z))
-        log_qz = diagonal_normal_log_density(z, mean[:, None], log_variance[:, None])
+        log_pz = zoo_losses.diagonal_normal_log_density(z, 0.0, 0.0)
+        log_qz = zoo_losses.diagonal_normal_log_density(z, mean[:, None], log_variance[:, None])
         return log_px + log_pz - log_qz
 
     def _bound(self, images, k, seed, batch_size, reduce):
-        images = self._check_images(images)
+        images = zoo_losses.check_images(images, self.image_shape)
         rng = np.random.default_rng(seed)
         out = []
         for i in range(0, len(images), batch_size):
@@ -283,24 +270,14 @@ class VAE(GenerativeModel):
         if self.likelihood != "gaussian":
             raise ValueError("bits per dimension are defined for the Gaussian likelihood on dequantized pixels; "
                              "a Bernoulli VAE's figure is nats on binarized pixels.")
-        return to_bits_per_dim(-np.asarray(log_px), int(np.prod(self.image_shape)))
+        return zoo_losses.bits_per_dim(-np.asarray(log_px), int(np.prod(self.image_shape)))
 
     # === Encoding ===
-
-    def _check_images(self, images):
-        images = np.asarray(images, dtype="float32")
-        if images.ndim != 4 or tuple(images.shape[1:]) != tuple(self.image_shape):
-            raise ValueError(f"images must have shape [n, {', '.join(map(str, self.image_shape))}], "
-                             f"got {images.shape}.")
-        if images.size and (images.min() < -1.0 - 1e-3 or images.max() > 1.0 + 1e-3):
-            raise ValueError(f"images must be in [-1, 1] (the zoo's image range), got [{images.min():.3g}, "
-                             f"{images.max():.3g}].")
-        return images
 
     def encode(self, images, batch_size=500):
         """Posterior means of q(z|x) for images in [-1, 1] (numpy [n, latent_dim]).
         The encoder sees the pixel probabilities (no binarization draw)."""
-        images = self._check_images(images)
+        images = zoo_losses.check_images(images, self.image_shape)
         means = [self.posterior((tf.convert_to_tensor(images[i : i + batch_size]) + 1.0) / 2.0)[0].numpy()
                  for i in range(0, len(images), batch_size)]
         return np.concatenate(means)
