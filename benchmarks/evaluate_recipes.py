@@ -57,23 +57,30 @@ def rows_for(dataset, runs, n, out_dir, recipes_filter, memorization_train=None)
     return rows
 
 
+METRIC_HEADER = ("cFID", "cKID", "class score", "precision", "recall", "classes", "KL(gen\\|\\|data)",
+                 "copies (pixel / feature)")
+
+
+def metric_cells(report):
+    """The cells of ``METRIC_HEADER`` for one ``zoo.eval.evaluate`` report."""
+    c, m = report["classifier"], report["modes"]
+    mem = report.get("memorization")
+    copies = (
+        f"{mem['pixel']['fraction_closer_than_percentile']:.1%} / {mem['feature']['fraction_closer_than_percentile']:.1%}"
+        if mem else "n/a"
+    )
+    return [f"{c['fid']:.2f}", f"{c['kid']:.3f} +- {c['kid_std_error']:.3f}", f"{c['score']:.2f}",
+            f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{m['classes_covered']}/{m['num_classes']}",
+            f"{m['kl_generated_to_data']:.3f}", copies]
+
+
 def table(rows):
     lines = [
-        "| recipe | trained | cFID | cKID | class score | precision | recall | classes | KL(gen\\|\\|data) | copies (pixel / feature) |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| recipe | trained | " + " | ".join(METRIC_HEADER) + " |",
+        "| --- | --- | " + " | ".join("---:" for _ in METRIC_HEADER) + " |",
     ]
     for name, trained, r in rows:
-        c, m = r["classifier"], r["modes"]
-        mem = r.get("memorization")
-        copies = (
-            f"{mem['pixel']['fraction_closer_than_percentile']:.1%} / {mem['feature']['fraction_closer_than_percentile']:.1%}"
-            if mem else "n/a"
-        )
-        lines.append(
-            f"| {name} | {trained} | {c['fid']:.2f} | {c['kid']:.3f} +- {c['kid_std_error']:.3f} | "
-            f"{c['score']:.2f} | {c['precision']:.3f} | {c['recall']:.3f} | {m['classes_covered']}/{m['num_classes']} | "
-            f"{m['kl_generated_to_data']:.3f} | {copies} |"
-        )
+        lines.append(f"| {name} | {trained} | " + " | ".join(metric_cells(r)) + " |")
     return "\n".join(lines)
 
 

@@ -113,19 +113,16 @@ def plot_curves(runs, path):
 
 
 def table(rows):
-    lines = ["| model (recipe) | trained | cFID | cKID | class score | precision | recall | classes | copies "
-             "(pixel / feature) | test likelihood | training time |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    from evaluate_recipes import METRIC_HEADER, metric_cells
+
+    header = ("model (recipe)", "trained", *METRIC_HEADER, "test likelihood", "training time")
+    lines = ["| " + " | ".join(header) + " |",
+             "| --- | --- | " + " | ".join("---:" for _ in METRIC_HEADER) + " | ---: | --- |"]
     for row in rows:
-        r = row["report"]
-        c, m, mem = r["classifier"], r["modes"], r.get("memorization")
-        copies = (f"{mem['pixel']['fraction_closer_than_percentile']:.1%} / "
-                  f"{mem['feature']['fraction_closer_than_percentile']:.1%}") if mem else "n/a"
         lik = row.get("likelihood")
         lik = f"{lik['headline']:.3f} {lik['unit']}" if lik else "none"
-        lines.append(f"| {row['recipe']} | {row['trained']} | {c['fid']:.2f} | {c['kid']:.3f} +- "
-                     f"{c['kid_std_error']:.3f} | {c['score']:.2f} | {c['precision']:.3f} | {c['recall']:.3f} | "
-                     f"{m['classes_covered']}/{m['num_classes']} | {copies} | {lik} | {row['time']} |")
+        lines.append(f"| {row['recipe']} | {row['trained']} | " + " | ".join(metric_cells(row["report"]))
+                     + f" | {lik} | {row['time']} |")
     return "\n".join(lines)
 
 
