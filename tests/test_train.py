@@ -80,6 +80,10 @@ def test_recipe_errors(tmp_path):
     with pytest.raises(recipes.RecipeError, match="section.key=value"):
         recipes.load("dcgan_mnist", ["epochs"])
     assert recipes.load("dcgan_mnist", ["train.epochs=7"])["train"]["epochs"] == 7
+    # Optimizer sections are the model's own: glo's second one loads, a GAN's names its two.
+    assert recipes.load("glo_mnist", ["code_optimizer.learning_rate=10.0"])["code_optimizer"] == {"learning_rate": 10.0}
+    with pytest.raises(recipes.RecipeError, match=r"dcgan has no 'code_optimizer'; its optimizers are \['g_optimizer'"):
+        recipes.load("dcgan_mnist", ["code_optimizer.learning_rate=10.0"])
 
 
 @pytest.fixture(scope="module")

@@ -286,6 +286,13 @@ class GenerativeModel(keras.Model):
         """A tiny training batch of the form ``fit`` takes (shared tests)."""
         raise NotImplementedError(f"{type(self).__name__} must define example_batch().")
 
+    def init_from_data(self, load_split):
+        """Called by ``zoo.train`` once, before the first epoch of a fresh run
+        (not on resume), with ``load_split()`` returning the whole training
+        split as ``zoo.data.arrays`` does (float32 in [-1, 1], in the
+        split's order, the order of ``with_index``). Default: nothing; GLO
+        starts its codes from the images' principal components."""
+
     # === State saved with the model ===
 
     def extra_state(self):

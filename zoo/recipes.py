@@ -36,6 +36,7 @@ TOP_LEVEL = {
     "g_optimizer": "overrides of the generator optimizer's config (GANs)",
     "d_optimizer": "overrides of the discriminator optimizer's config (GANs)",
     "optimizer": "overrides of the optimizer's config (one-optimizer models)",
+    "<name>_optimizer": "overrides of another optimizer of the model (its OPTIMIZERS, e.g. glo's code_optimizer)",
 }
 TRAIN_KEYS = {
     "epochs", "steps_per_epoch", "seed", "sample_every", "jit_compile", "steps_per_execution",
@@ -142,7 +143,8 @@ def load(name_or_path, overrides=()):
 
 
 def validate(recipe):
-    _unknown("top level", set(recipe) - {"path", "name"}, TOP_LEVEL)
+    # Optimizer sections are per model (its OPTIMIZERS): checked below, by name.
+    _unknown("top level", {k for k in recipe if not k.endswith("optimizer")} - {"path", "name"}, TOP_LEVEL)
     if "model" not in recipe or "data" not in recipe:
         raise RecipeError("A recipe needs at least `model` and a [data] section.")
     cls = registry.get_class(recipe["model"])

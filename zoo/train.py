@@ -148,6 +148,10 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
     if first_epoch and verbose and chief:
         print(f"Resuming {recipe['name']} from epoch {first_epoch} in {workdir}")
     data_cfg = dict(recipe["data"])
+    if first_epoch == 0:
+        model.init_from_data(lambda: zoo_data.arrays(
+            data_cfg["source"], split=data_cfg.get("split", "train"), image_size=data_cfg.get("image_size"),
+            channels=data_cfg.get("channels")))
     dataset = zoo_data.load(
         **data_cfg,
         seed=seed,

@@ -3,6 +3,8 @@ Laplacian pyramid, the prior fit to the codes, and learning on real MNIST.
 (The code table resuming exactly is the shared checkpoint / .keras checks:
 it is a weight of the model.)"""
 
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -11,7 +13,8 @@ import tensorflow as tf
 from helpers import build, fit_once, needs_mnist
 from tiny import TINY
 from zoo import data
-from zoo.models.glo import GLO, laplacian_l1
+from zoo import train as zoo_train
+from zoo.models.glo import GLO, laplacian_l1, principal_codes
 
 KWARGS = TINY["glo"].kwargs
 
@@ -61,6 +64,59 @@ def test_the_prior_is_the_gaussian_of_the_codes():
     np.testing.assert_allclose(np.linalg.norm(model.prior(z).numpy(), axis=1), 1.0, atol=1e-5)
 
 
+def test_pca_codes_keep_the_angles_of_images_in_a_code_dim_subspace():
+    """Images spanning a 4-d affine subspace: the principal codes are an
+    isometry of it, so the angle between two codes is the angle between
+    the two centred images (a random start keeps no such thing)."""
+    rng = np.random.default_rng(1)
+    flat = 0.2 + rng.standard_normal((20, 4)) @ rng.standard_normal((4, 256))
+    model = build(GLO, KWARGS)
+    model.init_codes(flat.reshape(20, 16, 16, 1))
+    codes = model.code_table.numpy()
+    centred = flat - flat.mean(axis=0)
+    centred /= np.linalg.norm(centred, axis=1, keepdims=True)
+    np.testing.assert_allclose(np.linalg.norm(codes, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(codes @ codes.T, centred @ centred.T, atol=1e-4)
+    with pytest.raises(ValueError, match=r"one image per code, shape \(20, 16, 16, 1\); got \(19, 16, 16, 1\)"):
+        model.init_codes(flat[:19].reshape(19, 16, 16, 1))
+
+
+GLO_RECIPE = """
+model = "glo"
+[data]
+source = "{folder}"
+batch_size = 8
+image_size = 16
+channels = 1
+with_index = true
+[kwargs]
+num_codes = 160
+code_dim = 4
+g_filters = 4
+lap_levels = 2
+code_init = "{init}"
+[code_optimizer]
+learning_rate = 0.0
+[train]
+epochs = 1
+steps_per_epoch = 2
+seed = 3
+"""
+
+
+@pytest.mark.parametrize("init", ["pca", "random"])
+def test_gan_zoo_train_starts_the_codes_from_the_principal_components(tmp_path, tiny_recipe, init):
+    """The training driver calls init_from_data before the first epoch (codes
+    frozen here, so they are still the start after training)."""
+    folder = os.path.join(os.path.dirname(tiny_recipe), "images")
+    recipe = tmp_path / "glo.toml"
+    recipe.write_text(GLO_RECIPE.format(folder=folder, init=init))
+    model, _ = zoo_train.train(str(recipe), str(tmp_path / "run"), verbose=0)
+    expected = principal_codes(data.arrays(folder, split="train", image_size=16, channels=1), 4, seed=3)
+    matches = np.allclose(model.code_table.numpy(), expected, atol=1e-5)
+    assert matches == (init == "pca")
+
+
 @needs_mnist
 @pytest.mark.parametrize("frozen", [False, True])
 def test_learns_to_reconstruct_mnist(frozen):
@@ -70,7 +126,7 @@ def test_learns_to_reconstruct_mnist(frozen):
     learning rate 0) stays at 0.985."""
     keras.utils.set_random_seed(0)
     optimizers = {"optimizer": {"learning_rate": 0.0}, "code_optimizer": {"learning_rate": 0.0}} if frozen else {}
-    model = build(GLO, dict(num_codes=640, code_dim=16, g_filters=16), **optimizers)
+    model = build(GLO, dict(num_codes=640, code_dim=16, g_filters=16, code_init="random"), **optimizers)
     batches = data.load("mnist", batch_size=64, with_index=True, steps_per_epoch=10, shuffle=False)
     model.fit(batches, epochs=30, verbose=0)
     images, index = next(iter(batches))

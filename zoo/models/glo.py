@@ -56,6 +56,27 @@ def code_table(num_codes, code_dim, seed, name="codes"):
     return model
 
 
+def principal_codes(images, code_dim, seed=0, power_iterations=4):
+    """Each image's coordinates on the top ``code_dim`` principal axes of the
+    centred images, projected onto the unit sphere (the GLO paper's start).
+    Randomized subspace iteration (Halko, Martinsson & Tropp 2011), so an
+    RGB split costs O(n * pixels * code_dim), not a pixels^2 covariance."""
+    flat = np.asarray(images, np.float32).reshape(len(images), -1)
+    flat = flat - flat.mean(axis=0)
+    if code_dim > min(flat.shape):
+        raise ValueError(f"PCA codes of {code_dim} need at least {code_dim} images of at least {code_dim} pixels, "
+                         f"got {flat.shape[0]} images of {flat.shape[1]} pixels; use code_init='random'.")
+    width = min(code_dim + 10, min(flat.shape))
+    basis = np.random.default_rng(seed).standard_normal((flat.shape[1], width)).astype(np.float32)
+    for _ in range(power_iterations + 1):
+        left, _ = np.linalg.qr(flat @ basis)
+        basis, _ = np.linalg.qr(flat.T @ left)
+    # basis spans the top right-singular subspace; rotate it to the axes.
+    _, _, axes = np.linalg.svd(flat @ basis, full_matrices=False)
+    components = basis @ axes[:code_dim].T
+    return unit_rows((flat @ components).astype(np.float64)).astype(np.float32)
+
+
 def gaussian_prior(code_dim, name="prior"):
     """z ~ N(0, I) -> mean + L z (L the Cholesky factor of the codes'
     covariance, set by ``GLO.fit_prior``), projected onto the sphere where
@@ -92,6 +113,10 @@ class GLO(GenerativeModel):
         g_filters: width of the DCGAN generator's last block.
         lap_levels: band-pass levels of the Laplacian pyramid.
         l2_weight: weight of the mean squared error next to Lap1.
+        code_init: "pca" (the paper's): ``gan-zoo train`` sets the codes to
+            the training images' principal components before the first
+            epoch (``init_from_data``; with your own ``fit``, call
+            ``init_codes(images)`` first); "random": random directions.
         generator, codes, prior: custom networks.
         seed: seeds the initial codes.
 
@@ -102,8 +127,7 @@ class GLO(GenerativeModel):
         (2, 28, 28, 1)
 
     Reference: Bojanowski, Joulin, Lopez-Paz, Szlam, "Optimizing the Latent
-    Space of Generative Networks", ICML 2018. Not the paper's: codes start
-    at random directions (the paper: PCA), and G trains with Adam 1e-3 /
+    Space of Generative Networks", ICML 2018. Not the paper's: G trains with Adam 1e-3 /
     beta1 0.5 (the paper: SGD); codes use plain SGD with learning rate 100
     on the batch-mean loss (measured, 300 steps on 640 MNIST digits:
     reconstruction MSE 0.235 at 100, 0.315 at 10, 0.280 at 1000).
@@ -119,7 +143,7 @@ class GLO(GenerativeModel):
     LOSS_NAMES = ("loss", "lap1", "l2")
 
     def __init__(self, image_shape=(28, 28, 1), num_codes=60_000, code_dim=32, g_filters=64, lap_levels=3,
-                 l2_weight=1.0, seed=0, generator=None, codes=None, prior=None, **kwargs):
+                 l2_weight=1.0, code_init="pca", seed=0, generator=None, codes=None, prior=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         num_codes = zoo_layers.whole_number("num_codes", num_codes, minimum=1)
         code_dim = zoo_layers.whole_number("code_dim", code_dim, minimum=1)
@@ -129,6 +153,8 @@ class GLO(GenerativeModel):
             raise ValueError(f"lap_levels={lap_levels} halves {image_shape[0]}-pixel images below one pixel.")
         if not float(l2_weight) >= 0:
             raise ValueError(f"l2_weight must be >= 0, got {l2_weight!r}.")
+        if code_init not in ("pca", "random"):
+            raise ValueError(f"code_init must be 'pca' or 'random', got {code_init!r}.")
         self.generator = generator or zoo_layers.dcgan_generator(image_shape, code_dim, g_filters)
         self.codes = codes or code_table(num_codes, code_dim, seed)
         self.prior = prior or gaussian_prior(code_dim)
@@ -137,12 +163,26 @@ class GLO(GenerativeModel):
             raise ValueError(f"the code table has shape {tuple(table.shape)}, expected ({num_codes}, {code_dim}).")
         self.image_shape = image_shape
         self.num_codes, self.code_dim, self.g_filters = num_codes, code_dim, g_filters
-        self.lap_levels, self.l2_weight = lap_levels, float(l2_weight)
+        self.lap_levels, self.l2_weight, self.code_init = lap_levels, float(l2_weight), code_init
         self._prior_fitted_at = None
 
     @property
     def code_table(self):
         return self.codes.trainable_variables[0]
+
+    def init_codes(self, images):
+        """Sets code i to image i's principal components on the sphere
+        (``principal_codes``); ``images``: the whole training split in index
+        order, e.g. ``zoo.data.arrays("mnist", split="train")``."""
+        expected = (self.num_codes, *self.image_shape)
+        if tuple(np.shape(images)) != expected:
+            raise ValueError(f"init_codes needs one image per code, shape {expected}; got {tuple(np.shape(images))}.")
+        self.code_table.assign(principal_codes(images, self.code_dim, seed=self.seed))
+        self._prior_fitted_at = None
+
+    def init_from_data(self, load_split):
+        if self.code_init == "pca":
+            self.init_codes(load_split())
 
     def optimizer_variables(self, name):
         network = self.codes if name == "code_optimizer" else self.generator
