@@ -84,6 +84,20 @@ def likelihood(model, test, k, tight_k, tight_n, seed):
     return None
 
 
+def glo_generator_on_its_codes(model, dataset, n, output):
+    """GLO's generator scored on ``n`` of its own training codes (G(z_i), not
+    samples): how far the samples' gap is the Gaussian prior's, not G's."""
+    import numpy as np
+
+    from zoo.eval import evaluate
+
+    report = evaluate.evaluate(
+        lambda k, seed: model.reconstruct(np.random.default_rng(seed).choice(model.num_codes, k, replace=False)),
+        dataset, n=n, memorization=False, output=output)
+    metrics = report["classifier"]
+    return {key: metrics[key] for key in ("fid", "precision", "recall")}
+
+
 def curve(summary):
     """The per-epoch training loss a run logged: ``(name, values)``."""
     history = summary["history"]
@@ -174,6 +188,9 @@ def main(argv=None):
                                    memorization_train=args.memorization_train,
                                    output=os.path.join(eval_dir, f"{name}.json"))
         images.save_grid(model.generate(64, seed=1234), os.path.join(args.docs, f"{name}_samples.png"), scale=2)
+        generator_alone = None
+        if model.registry_name == "glo":
+            generator_alone = glo_generator_on_its_codes(model, dataset, args.n, os.path.join(eval_dir, f"{name}_codes.json"))
         minutes = summary["wall_seconds_this_run"] / 60
         results["rows"][name] = {
             "recipe": f"{model.registry_name} ({name})", "dataset": dataset, "likelihood": lik, "model": model.registry_name,
@@ -182,6 +199,8 @@ def main(argv=None):
             "summary": {k: summary[k] for k in ("epochs", "generator_steps", "wall_seconds_this_run",
                                                 "images_per_s_median", "final_logs", "history")},
             "measured": results["machine"]["date"]}
+        if generator_alone:
+            results["rows"][name]["generator_on_codes"] = generator_alone
         print(f"{name}: likelihood {lik}\n{evaluate.summary(report)}", flush=True)
     by_dataset, sections = {}, []
     for name in RECIPES:
@@ -203,11 +222,15 @@ def main(argv=None):
                              "trained": "see README", "time": "README (measured on the earlier AVX512-BF16 CPU)"})
         protocol = rows[0]["report"]["protocol"]["extractors"]["classifier"]
         liks = "; ".join(f"{r['recipe']}: {r['likelihood']['protocol']}" for r in rows if r["likelihood"])
+        codes = "".join(
+            f" {r['recipe']}'s generator on {args.n} of its own training codes (G(z_i), not samples): cFID "
+            f"{r['generator_on_codes']['fid']:.2f}, precision {r['generator_on_codes']['precision']:.3f}, recall "
+            f"{r['generator_on_codes']['recall']:.3f}." for r in rows if r.get("generator_on_codes"))
         sections.append(
             f"### {dataset}\n\n{args.n} samples per row against the {protocol['reference_images']} test images; "
             f"features of the {protocol['extractor']} domain classifier (sha256 {protocol['sha256'][:12]}); "
             f"copies: the share of samples closer to a training image than the 1st percentile of test-to-train "
-            f"distances. Likelihood: {liks or 'none'}.\n\n{table(rows + gans)}\n")
+            f"distances. Likelihood: {liks or 'none'}.{codes}\n\n{table(rows + gans)}\n")
     m = results["machine"]
     header = (f"Measured {m['date']} on {m['machine']} (flags: {', '.join(m['cpu_flags']) or 'none of AVX2/AVX-512/BF16/AMX'}); "
               f"{m['versions']}. Training times: the runs' `summary.json` (trained on this machine).\n\n")

@@ -284,7 +284,10 @@ def test_likelihood_models_smoke(tmp_path):
     assert results["vae_mnist"]["likelihood"]["headline"] > 400  # an untrained decoder: ~544 nats
     assert results["realnvp_mnist"]["likelihood"]["unit"] == "bits/dim"
     assert results["glo_mnist"]["likelihood"] is None
+    assert np.isfinite(results["glo_mnist"]["generator_on_codes"]["fid"])
+    assert "vae_mnist" in results and "generator_on_codes" not in results["vae_mnist"]
     table = (tmp_path / "out" / "likelihood_models.md").read_text()
     assert "| dcgan (dcgan_mnist) |" in table and "| glo (glo_mnist) |" in table
+    assert "glo (glo_mnist)'s generator on 200 of its own training codes (G(z_i), not samples): cFID" in table
     assert (tmp_path / "docs" / "likelihood_curves.png").stat().st_size > 1000
     assert (tmp_path / "docs" / "glo_mnist_samples.png").exists()
