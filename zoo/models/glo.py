@@ -129,8 +129,9 @@ class GLO(GenerativeModel):
     Reference: Bojanowski, Joulin, Lopez-Paz, Szlam, "Optimizing the Latent
     Space of Generative Networks", ICML 2018. Not the paper's: G trains with Adam 1e-3 /
     beta1 0.5 (the paper: SGD); codes use plain SGD with learning rate 100
-    on the batch-mean loss (measured, 300 steps on 640 MNIST digits:
-    reconstruction MSE 0.235 at 100, 0.315 at 10, 0.280 at 1000).
+    on the batch-mean loss (measured from a random start, 300 steps on 640
+    MNIST digits: reconstruction MSE 0.235 at 100, 0.315 at 10, 0.280 at
+    1000).
     """
 
     NETWORKS = ("generator", "codes", "prior")
