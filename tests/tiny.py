@@ -33,6 +33,8 @@ TEXT2IMAGE = dict(image_shape=(28, 28, 1), latent_dim=8, embedding_dim=4, condit
 GAN = dict(image_shape=(8, 8, 1), latent_dim=4, g_units=(16,), d_units=(16,))
 VAE = dict(image_shape=(16, 16, 1), latent_dim=4, filters=4, hidden=8)
 GLO = dict(image_shape=(16, 16, 1), num_codes=20, code_dim=4, g_filters=4, lap_levels=2)
+MLE_LM = dict(vocab_size=30, length=6, embedding_dim=4, hidden_dim=4)
+MLE_LM_WORDS = dict(length=6, embedding_dim=4, hidden_dim=4, vocabulary=["the", "cat", ",", "sat", ".", "("])
 REALNVP = dict(image_shape=(8, 8, 1), n_scales=1, couplings=1, final_couplings=1, filters=4, hidden_layers=1)
 
 TINY = {
@@ -52,6 +54,8 @@ TINY = {
     "glo": Case(GLO, {"config": dict(GLO, l2_weight=0.5)}),
     "lsgan": Case(DCGAN_LIKE, export_steps=2),
     # Instance normalization is a known TFLite trap: checked at every quantization.
+    # Both id conventions: oracle-style ids, and a vocabulary (end, padding, text).
+    "mle_lm": Case(MLE_LM, {"config": MLE_LM_WORDS, "save": MLE_LM_WORDS, "export": MLE_LM_WORDS}),
     "pix2pix": Case(PIX2PIX, {"config": dict(PIX2PIX, l1_weight=50.0, norm="batch")}),
     "realnvp": Case(REALNVP, {"config": dict(REALNVP, alpha=0.01, n_scales=2, couplings=2)}),
     "sngan": Case(dict(DCGAN_LIKE, d_steps=1), {"fit": dict(DCGAN_LIKE, d_steps=2)}, export_steps=2),

@@ -78,6 +78,11 @@ class GenerativeModel(keras.Model):
     #: ``generate``'s keyword choosing an endpoint, for models with several
     #: (CycleGAN: ``direction``): its value ``v`` picks ``endpoints()["_v"]``.
     ENDPOINT_ARG = None
+    #: The export's outputs (``serving_outputs``), and those its TFLite
+    #: model keeps (TFLite's built-in ops have no strings: a text model's
+    #: TFLite form returns its tokens alone).
+    OUTPUTS = ("images", "images_uint8")
+    TFLITE_OUTPUTS = ("images", "images_uint8")
 
     def __init__(self, *, seed=0, **kwargs):
         super().__init__(**kwargs)
@@ -414,14 +419,19 @@ class GenerativeModel(keras.Model):
         """``serving_example`` for the endpoint ``suffix`` of ``serving_endpoints``."""
         return {c.name: c.example(n, seed) for c in self.endpoints()[suffix].conditions}
 
-    def serve_endpoint(self, endpoint, inputs):
+    def serve_endpoint(self, endpoint, inputs, tflite=False):
         """Maps named serving inputs to the named outputs. Every input passes
         through its condition's guards: a label gathered before its range
         check would fail with a bare GatherV2 error (and GPUs gather zeros)."""
         guards = [g for c in endpoint.conditions for g in c.guards(inputs[c.name])]
         with tf.control_dependencies(guards):
             values = {c.name: tf.identity(inputs[c.name]) for c in endpoint.conditions}
-        return images_outputs(tf.cast(endpoint.run(values, training=False), tf.float32))
+        return self.serving_outputs(endpoint.run(values, training=False), tflite=tflite)
+
+    def serving_outputs(self, generated, tflite=False):
+        """The named outputs of the network's output ``generated``: images
+        in [-1, 1] and as uint8 (``tflite``: the ``TFLITE_OUTPUTS`` form)."""
+        return images_outputs(tf.cast(generated, tf.float32))
 
     def serve(self, inputs):
         """``serve_endpoint`` of the default endpoint."""
@@ -438,7 +448,8 @@ class GenerativeModel(keras.Model):
         """What ``export.tflite`` converts: each endpoint with its conditions'
         TFLite forms (text -> token ids)."""
         lite = {suffix: endpoint.tflite() for suffix, endpoint in self.endpoints().items()}
-        return {suffix: (functools.partial(self.serve_endpoint, e), e.signature()) for suffix, e in lite.items()}
+        return {suffix: (functools.partial(self.serve_endpoint, e, tflite=True), e.signature())
+                for suffix, e in lite.items()}
 
     def tflite_inputs(self, inputs, suffix=None):
         """The TFLite model's inputs for a dict of serving inputs."""

@@ -102,12 +102,26 @@ class SampleGrid(keras.callbacks.Callback):
         return self.model.sample_grid(self.batch, self.n, self.seed)
 
     def write(self, epoch):
+        if "text" in getattr(self.model, "OUTPUTS", ()):
+            return self.write_text(epoch)
         images, columns = self.samples()
         path = zoo_images.save_grid(images, os.path.join(self.directory, f"epoch_{epoch:03d}.png"), columns=columns)
         if self.writer is not None:
             with self.writer.as_default():
                 mosaic = zoo_images.grid(images, columns)[None]
                 tf.summary.image("samples", mosaic, step=epoch)
+        return path
+
+    def write_text(self, epoch):
+        """A sequence model's fixed-seed sentences (at most 16), one per line."""
+        lines = self.model.sample_text(min(self.n, 16), seed=self.seed)
+        os.makedirs(self.directory, exist_ok=True)
+        path = os.path.join(self.directory, f"epoch_{epoch:03d}.txt")
+        with files.atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        if self.writer is not None:
+            with self.writer.as_default():
+                tf.summary.text("samples", tf.constant(lines), step=epoch)
         return path
 
     def on_epoch_end(self, epoch, logs=None):

@@ -353,6 +353,75 @@ def random_images(shape, n, seed=0):
     return np.clip(up + 0.1 * rng.standard_normal(up.shape), -1, 1).astype("float32")
 
 
+class UniformNoise(Condition):
+    """u ~ U[0, 1) per sampled token, ``[n, length]``: a sequence model's
+    randomness (token t is the inverse CDF of its distribution at u[t], so
+    a row's sentence depends on its own row alone); drawn from ``seed``
+    when not given."""
+
+    name = "latent"
+    has_default = True
+
+    def __init__(self, length):
+        self.length = int(length)
+        self.shape = (self.length,)
+        self.hint = f"float32 [n, {self.length}] in [0, 1)"
+
+    def draw(self, n, seed=0):
+        return np.random.default_rng(seed).random((n, self.length)).astype("float32")
+
+    def check(self, value, n, seed=0):
+        if value is None:
+            if n is None:
+                raise ValueError("generate() needs n or latent=.")
+            return self.draw(n, seed)
+        value = np.asarray(value, dtype="float32")
+        if value.ndim != 2 or value.shape[1] != self.length or len(value) == 0:
+            raise ValueError(f"latent must have shape [n, {self.length}], got {value.shape}.")
+        if n is not None and len(value) != n:
+            raise ValueError(f"latent must hold {n} rows (one per sample), got {len(value)}.")
+        if not np.all((value >= 0) & (value < 1)):
+            raise ValueError(f"latent must be uniform noise in [0, 1), got values in [{value.min()}, {value.max()}].")
+        return value
+
+    def guards(self, tensor):
+        ok = tf.reduce_all(tf.logical_and(tensor >= 0.0, tensor < 1.0))
+        return [tf.debugging.Assert(ok, ["latent must be uniform noise in [0, 1)"], name="check_latent_range")]
+
+
+class Temperature(Condition):
+    """Sampling temperature per sample, float32 ``[n]`` > 0 (default 1:
+    the model's own distribution; below 1 sharper, above 1 flatter)."""
+
+    name = "temperature"
+    has_default = True
+    hint = "float32 [n] > 0"
+
+    def count(self, value):
+        return len(value) if np.ndim(value) == 1 else None
+
+    def check(self, value, n, seed=0):
+        if value is None:
+            if n is None:
+                raise ValueError("generate() needs n, or latent= to say how many samples.")
+            value = 1.0
+        value = np.asarray(value, dtype="float32")
+        if value.ndim == 0:
+            if n is None:
+                raise ValueError("a single temperature needs n= (or latent=) to say how many samples.")
+            value = np.full((n,), float(value), "float32")
+        if value.ndim != 1 or (n is not None and len(value) != n):
+            raise ValueError(f"temperature must be one value or {'n' if n is None else n} values, got shape {value.shape}.")
+        if not np.all(np.isfinite(value) & (value > 0)):
+            raise ValueError(f"temperature must be > 0, got {value[~(np.isfinite(value) & (value > 0))][:5].tolist()}.")
+        return value
+
+    def guards(self, tensor):
+        ok = tf.reduce_all(tensor > 0.0)
+        return [tf.debugging.Assert(ok, ["temperature must be > 0"], name="check_temperature")]
+
+
+
 # === Endpoints ===
 
 

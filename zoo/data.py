@@ -27,7 +27,7 @@ class DataError(ValueError):
 
 
 def load(source, *, captions=None, pairs=None, unpaired=None, unpaired_split=None, with_labels=False,
-         with_index=False, **kwargs):
+         with_index=False, tokens=None, **kwargs):
     """The loader a recipe's ``[data]`` names, by its keys: ``pairs=`` ->
     :func:`load_pairs`, ``unpaired=`` -> :func:`load_unpaired`,
     ``captions=`` -> :func:`load_captioned`, else :func:`load_images`. The
@@ -42,6 +42,11 @@ def load(source, *, captions=None, pairs=None, unpaired=None, unpaired_split=Non
     if with_index and (captions is not None or pairs is not None or unpaired is not None):
         raise DataError("with_index yields (images, indices) of one image source; it cannot be combined with "
                         "captions, pairs or unpaired.")
+    if tokens is not None:
+        if captions is not None or pairs is not None or unpaired is not None or with_labels or with_index:
+            raise DataError("tokens= makes batches of token ids; it cannot be combined with captions, pairs, "
+                            "unpaired, with_labels or with_index.")
+        return load_tokens(source, tokens, **kwargs)
     if pairs is not None:
         return load_pairs(source, pairs, **kwargs)
     if unpaired is not None:
@@ -158,6 +163,97 @@ def load_captioned(source, captions, *, split="train", batch_size=128, image_siz
     ds, count, channels = _examples(source, split, size, channels, True)
     return _epochs([(ds, count, source, split)], image_shape=(*size, channels) if size else None,
                    finish=lambda batches, epoch: _attach_captions(batches, table, seed, epoch), **epoch_args)
+
+
+#: ``tokens=`` kinds: sequences sampled from an oracle LSTM file, or the
+#: words of a text file of one sentence per line.
+TOKEN_SOURCES = ("oracle", "words")
+#: The oracle's splits: sequences sampled with these seeds (SeqGAN: 10,000
+#: training sequences; the test split scores a model's NLL-test).
+ORACLE_SPLIT_SEEDS = {"train": 0, "test": 1}
+
+
+def _text_path(source, split):
+    """``source`` with ``{split}`` filled in (``.../{split}.bbe.txt``)."""
+    if "{split}" not in source:
+        raise DataError(f"a words source is a path template with {{split}} (e.g. 'data/{{split}}.txt'), got {source!r}.")
+    return source.replace("{split}", split)
+
+
+def token_arrays(source, tokens, *, split="train", length=20, vocabulary_size=None, longer="truncate",
+                 num_sequences=10_000):
+    """``(ids int32 [n, length], vocabulary or None)`` of a token source:
+
+    * ``tokens="oracle"``: ``source`` is an oracle file (``zoo.oracle``), or
+      ``"random:<seed>"`` for the paper-shaped oracle built from a seed;
+      ``num_sequences`` sequences sampled with the split's seed
+      (``ORACLE_SPLIT_SEEDS``); no vocabulary (ids are the words).
+    * ``tokens="words"``: ``source`` is a path template with ``{split}``;
+      the vocabulary is built from the *train* split (``vocabulary_size``
+      most frequent tokens, specials included) and each line encoded to
+      ``length`` ids (``longer``: "truncate" or "drop", see
+      ``zoo.text.Vocabulary.encode``).
+    """
+    from zoo import text as zoo_text
+
+    _check_token_source(tokens, length)
+    if tokens == "oracle":
+        if split not in ORACLE_SPLIT_SEEDS:
+            raise DataError(f"an oracle's splits are {sorted(ORACLE_SPLIT_SEEDS)}, got {split!r}.")
+        if not _is_int(num_sequences) or num_sequences < 1:
+            raise DataError(f"num_sequences must be a whole number >= 1, got {num_sequences!r}.")
+        return _oracle(source, length).sample(int(num_sequences), seed=ORACLE_SPLIT_SEEDS[split]), None
+    vocabulary = _vocabulary(source, vocabulary_size)
+    ids, _ = vocabulary.encode(zoo_text.read_lines(_text_path(source, split)), length, longer=longer)
+    if not len(ids):
+        raise DataError(f"no line of {_text_path(source, split)!r} fits {length} tokens (longer={longer!r}).")
+    return ids, vocabulary
+
+
+def token_model_kwargs(source, tokens, *, length=20, vocabulary_size=None):
+    """What a sequence model must know of a token source: ``length`` and
+    the oracle's ``vocab_size`` or the text's ``vocabulary`` (its words)."""
+    _check_token_source(tokens, length)
+    if tokens == "oracle":
+        return {"length": length, "vocab_size": _oracle(source, length).vocabulary}
+    return {"length": length, "vocabulary": list(_vocabulary(source, vocabulary_size).words)}
+
+
+def _check_token_source(tokens, length):
+    if tokens not in TOKEN_SOURCES:
+        raise DataError(f"tokens must be one of {TOKEN_SOURCES}, got {tokens!r}.")
+    if not _is_int(length) or length < 2:
+        raise DataError(f"length must be a whole number >= 2, got {length!r}.")
+
+
+def _oracle(source, length):
+    from zoo import oracle as zoo_oracle
+
+    if source == "random" or source.startswith("random:"):
+        seed = source.partition(":")[2] or "0"
+        if not seed.isdigit():
+            raise DataError(f"a random oracle is 'random' or 'random:<seed>', got {source!r}.")
+        return zoo_oracle.OracleLSTM.random(seed=int(seed), length=length)
+    return zoo_oracle.OracleLSTM.from_file(source, length=length)
+
+
+def _vocabulary(source, vocabulary_size):
+    """The vocabulary of a words source: built from its train split."""
+    from zoo import text as zoo_text
+
+    return zoo_text.Vocabulary.build(zoo_text.read_lines(_text_path(source, "train")), max_size=vocabulary_size)
+
+
+def load_tokens(source, tokens, *, split="train", batch_size=64, length=20, vocabulary_size=None,
+                longer="truncate", num_sequences=10_000, shuffle=True, seed=0, epochs=None, first_epoch=0,
+                steps_per_epoch=None, cache=True):
+    """Batches of int32 token ids ``[batch_size, length]`` of a token source
+    (see :func:`token_arrays`), shuffled per epoch like the image loaders."""
+    epoch_args = _epoch_args(batch_size, shuffle, seed, epochs, first_epoch, steps_per_epoch, cache)
+    ids, _ = token_arrays(source, tokens, split=split, length=length, vocabulary_size=vocabulary_size,
+                          longer=longer, num_sequences=num_sequences)
+    ds = tf.data.Dataset.from_tensor_slices(ids)
+    return _epochs([(ds, len(ids), source, split)], image_shape=None, **epoch_args)
 
 
 # === The shared epoch core ===

@@ -130,7 +130,7 @@ def metadata(model, recipe=None, metrics=None, signature=None):
                 k: {"dtype": s.dtype.name, "shape": s.shape.as_list()}
                 for k, s in signature.items()
             },
-            "outputs": ["images", "images_uint8"],
+            "outputs": list(getattr(model, "OUTPUTS", ("images", "images_uint8"))),
         },
         "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "versions": _package_versions(),

@@ -42,7 +42,8 @@ TRAIN_KEYS = {
     "epochs", "steps_per_epoch", "seed", "sample_every", "jit_compile", "steps_per_execution",
     "eval_every", "eval_samples", "precision",
 }
-DATA_KEYS = (set(inspect.signature(zoo_data.load).parameters) | set(inspect.signature(zoo_data.load_images).parameters)) - {
+DATA_KEYS = (set(inspect.signature(zoo_data.load).parameters) | set(inspect.signature(zoo_data.load_images).parameters)
+             | set(inspect.signature(zoo_data.load_tokens).parameters)) - {
     "kwargs", "epochs", "first_epoch", "seed", "steps_per_epoch"
 }
 
@@ -174,4 +175,14 @@ def model_kwargs(recipe):
             size = d["image_size"]
             size = (size, size) if isinstance(size, int) else tuple(size)
             kwargs["image_shape"] = (*size, d["channels"])
+    if d.get("tokens") is not None:
+        # A sequence model's ids follow from its data: the oracle's size, or
+        # the vocabulary built from the text's train split.
+        kwargs = {**_sequence_kwargs(d, registry.constructor_args(cls)), **kwargs}
     return kwargs
+
+
+def _sequence_kwargs(d, accepted):
+    found = zoo_data.token_model_kwargs(d["source"], d["tokens"], length=d.get("length", 20),
+                                        vocabulary_size=d.get("vocabulary_size"))
+    return {k: v for k, v in found.items() if k in accepted}

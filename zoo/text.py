@@ -22,8 +22,8 @@ import numpy as np
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
 #: Tokens written against the word before them / the word after them.
-_NO_SPACE_BEFORE = set(",.;:!?)]'")
-_NO_SPACE_AFTER = set("([")
+NO_SPACE_BEFORE = frozenset(",.;:!?)]'")
+NO_SPACE_AFTER = frozenset("([")
 
 
 def tokenize(line):
@@ -36,7 +36,7 @@ def detokenize(tokens):
     ``normalize``d text."""
     out = ""
     for token in tokens:
-        if out and token not in _NO_SPACE_BEFORE and out[-1] not in _NO_SPACE_AFTER:
+        if out and token not in NO_SPACE_BEFORE and out[-1] not in NO_SPACE_AFTER:
             out += " "
         out += token
     return out

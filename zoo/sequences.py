@@ -1,0 +1,189 @@
+"""What every sequence model shares: the LSTM token generator, inverse-CDF
+sampling, teacher-forced log-likelihoods, and the served outputs (token ids
+and, in the graph, their text).
+
+Sampling is written so that a sentence depends on its own noise row alone:
+token t of a row is the inverse CDF of the model's distribution (at the
+sampling temperature) evaluated at that row's ``u[t] ~ U[0, 1)``. The same
+noise therefore gives the same sentence in ``generate``, the SavedModel and
+the TFLite model, on one replica or two.
+
+Token conventions (``zoo.text.Vocabulary``): with a vocabulary, id 0 is
+padding, 1 the start, 2 the end; the generator never samples padding or the
+start, and after it samples the end every later token is padding. Without a
+vocabulary (the SeqGAN oracle's 5,000 ids), every id is a word, sequences
+have no end and the start input is ``start_token`` (the oracle's: 0).
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+from zoo import text as zoo_text
+
+
+# === Sampling ===
+
+
+def inverse_cdf(logits, uniform, temperature):
+    """Token ids ``[batch]`` drawn from ``softmax(logits / temperature)`` by
+    the inverse CDF at ``uniform`` ``[batch]`` in [0, 1)."""
+    logits = tf.cast(logits, tf.float32) / temperature[:, None]
+    probabilities = tf.nn.softmax(logits, axis=-1)
+    cdf = tf.cumsum(probabilities, axis=-1)
+    # Scaled by the last CDF value: rounding leaves it a hair off 1.
+    below = tf.cast(cdf < uniform[:, None] * cdf[:, -1:], tf.int32)
+    return tf.minimum(tf.reduce_sum(below, axis=-1), tf.shape(logits)[-1] - 1)
+
+
+def shift_right(tokens, start_token):
+    """The teacher-forcing inputs of ``tokens`` ``[batch, length]``: the
+    start token, then each token but the last."""
+    start = tf.fill([tf.shape(tokens)[0], 1], tf.constant(start_token, tokens.dtype))
+    return tf.concat([start, tokens[:, :-1]], axis=1)
+
+
+def token_mask(tokens, end_token):
+    """1.0 at the positions a sequence's likelihood counts: every position
+    (``end_token=None``), else up to and including the first end token."""
+    if end_token is None:
+        return tf.ones_like(tokens, tf.float32)
+    ended_before = tf.cumsum(tf.cast(tf.equal(tokens, end_token), tf.int32), axis=1, exclusive=True)
+    return tf.cast(tf.equal(ended_before, 0), tf.float32)
+
+
+def sequence_nll(logits, tokens, mask):
+    """Per sequence: the mean over its counted positions of -log p(token |
+    prefix), in nats (``[batch]``)."""
+    per_token = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tokens, logits=tf.cast(logits, tf.float32))
+    return tf.reduce_sum(per_token * mask, axis=1) / tf.maximum(tf.reduce_sum(mask, axis=1), 1.0)
+
+
+# === The generator ===
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class TokenGenerator(layers.Layer):
+    """An LSTM language model over ``vocab_size`` ids: token embedding, one
+    LSTM layer, a dense layer to the logits (the SeqGAN generator's and
+    oracle's shape).
+
+    ``call([noise, temperature])`` samples ``[batch, length]`` int32 ids;
+    ``logits(inputs)`` gives teacher-forced logits ``[batch, T, vocab]``
+    for input ids (``shift_right`` of the targets).
+
+    Args:
+        vocab_size: number of ids.
+        length: tokens per sampled sequence.
+        embedding_dim, hidden_dim: sizes of the embedding and the LSTM state.
+        start_token: the input id at the first step.
+        end_token: the id that ends a sequence (then padding follows), or
+            ``None`` for fixed-length sequences without one.
+        pad_token: the id after the end.
+        banned: ids never sampled (padding and the start, for text).
+    """
+
+    def __init__(self, vocab_size, length, embedding_dim=32, hidden_dim=32, start_token=0, end_token=None,
+                 pad_token=0, banned=(), **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size, self.length = int(vocab_size), int(length)
+        self.embedding_dim, self.hidden_dim = int(embedding_dim), int(hidden_dim)
+        self.start_token, self.pad_token = int(start_token), int(pad_token)
+        self.end_token = None if end_token is None else int(end_token)
+        self.banned = [int(b) for b in banned]
+        self.embedding = layers.Embedding(self.vocab_size, self.embedding_dim, name="embedding")
+        self.cell = layers.LSTMCell(self.hidden_dim, name="lstm_cell")
+        self.rnn = layers.RNN(self.cell, return_sequences=True, name="lstm")
+        self.output_layer = layers.Dense(self.vocab_size, dtype="float32", name="logits")
+        self.embedding.build((None, None))
+        self.cell.build((None, self.embedding_dim))
+        self.output_layer.build((None, self.hidden_dim))
+        self._ban = np.zeros([self.vocab_size], "float32")
+        self._ban[self.banned] = -1e9
+        self.built = True
+
+    def get_config(self):
+        return dict(super().get_config(), vocab_size=self.vocab_size, length=self.length,
+                    embedding_dim=self.embedding_dim, hidden_dim=self.hidden_dim, start_token=self.start_token,
+                    end_token=self.end_token, pad_token=self.pad_token, banned=list(self.banned))
+
+    def logits(self, inputs, training=False):
+        """Teacher-forced logits ``[batch, T, vocab]`` of input ids ``[batch, T]``."""
+        return self.output_layer(self.rnn(self.embedding(inputs), training=training))
+
+    def initial_state(self, batch):
+        zeros = tf.zeros([batch, self.hidden_dim], self.compute_dtype)
+        return [zeros, zeros]
+
+    def step(self, token, state):
+        """One step: ``(logits [batch, vocab], new state)`` after input ids ``token``."""
+        output, state = self.cell(self.embedding(token), state)
+        return self.output_layer(output) + self._ban, state
+
+    def sample(self, noise, temperature, prefix=None, given=0):
+        """``[batch, length]`` ids: the first ``given`` of ``prefix`` kept
+        (teacher-forced), the rest sampled with ``noise`` at ``temperature``."""
+        batch = tf.shape(noise)[0]
+        state = self.initial_state(batch)
+        token = tf.fill([batch], self.start_token)
+        done = tf.zeros([batch], tf.bool)
+        out = []
+        for t in range(self.length):
+            logits, state = self.step(token, state)
+            if t < given:
+                token = tf.cast(prefix[:, t], tf.int32)
+            else:
+                token = inverse_cdf(logits, noise[:, t], temperature)
+                if self.end_token is not None:
+                    token = tf.where(done, self.pad_token, token)
+            if self.end_token is not None:
+                done = tf.logical_or(done, tf.equal(token, self.end_token))
+            out.append(token)
+        return tf.stack(out, axis=1)
+
+    def call(self, inputs):
+        noise, temperature = inputs
+        return self.sample(noise, temperature)
+
+
+def generator_network(vocab_size, length, name="generator", **kwargs):
+    """A functional model ``(latent: uniform [batch, length], temperature
+    [batch]) -> int32 ids [batch, length]`` around a ``TokenGenerator``
+    (``network.get_layer("tokens")``)."""
+    noise = keras.Input((length,), name="latent")
+    temperature = keras.Input((), name="temperature")
+    tokens = TokenGenerator(vocab_size, length, name="tokens", **kwargs)([noise, temperature])
+    return keras.Model([noise, temperature], tokens, name=name)
+
+
+# === Served outputs ===
+
+
+def token_text(tokens, words):
+    """In-graph text of id rows ``[batch, length]`` (string ``[batch]``):
+    ``Vocabulary(words).decode`` (words up to the first end id, padding and
+    start skipped, punctuation against the word before it); without a
+    vocabulary (``words=None``), the ids in decimal, space-separated."""
+    tokens = tf.cast(tokens, tf.int32)
+    if words is None:
+        return tf.strings.reduce_join(tf.strings.as_string(tokens), axis=1, separator=" ")
+    vocab = zoo_text.Vocabulary(words)
+    table = tf.constant(vocab.tokens)
+    no_space_before = tf.constant([t in zoo_text.NO_SPACE_BEFORE for t in vocab.tokens])
+    no_space_after = tf.constant([t in zoo_text.NO_SPACE_AFTER for t in vocab.tokens])
+    kept = tf.logical_and(token_mask(tokens, vocab.END) > 0, tokens > vocab.START)
+    kept = tf.logical_and(kept, tf.not_equal(tokens, vocab.END))
+    # The space before a kept token: none for the first one, none before
+    # closing punctuation or after opening punctuation (detokenize's rule).
+    first = tf.equal(tf.cumsum(tf.cast(kept, tf.int32), axis=1), 1)
+    previous = tf.concat([tf.fill([tf.shape(tokens)[0], 1], vocab.PAD), tokens[:, :-1]], axis=1)
+    glued = first | tf.gather(no_space_before, tokens) | tf.gather(no_space_after, previous)
+    pieces = tf.strings.join([tf.where(glued, "", " "), tf.gather(table, tokens)])
+    return tf.strings.reduce_join(tf.where(kept, pieces, ""), axis=1)
+
+
+def tokens_outputs(tokens, words):
+    """The export's outputs of a sequence model: ``tokens`` int32 and ``text``."""
+    tokens = tf.cast(tokens, tf.int32)
+    return {"tokens": tokens, "text": token_text(tokens, words)}
