@@ -71,7 +71,8 @@ class TokenGenerator(layers.Layer):
 
     ``call([noise, temperature])`` samples ``[batch, length]`` int32 ids;
     ``logits(inputs)`` gives teacher-forced logits ``[batch, T, vocab]``
-    for input ids (``shift_right`` of the targets).
+    for input ids (``shift_right`` of the targets): the distribution
+    ``sample`` draws from, banned ids included (at -1e9).
 
     Args:
         vocab_size: number of ids.
@@ -110,7 +111,7 @@ class TokenGenerator(layers.Layer):
 
     def logits(self, inputs, training=False):
         """Teacher-forced logits ``[batch, T, vocab]`` of input ids ``[batch, T]``."""
-        return self.output_layer(self.rnn(self.embedding(inputs), training=training))
+        return self.output_layer(self.rnn(self.embedding(inputs), training=training)) + self._ban
 
     def initial_state(self, batch):
         zeros = tf.zeros([batch, self.hidden_dim], self.compute_dtype)

@@ -117,9 +117,11 @@ class MLELanguageModel(GenerativeModel):
 
     # === Training: teacher forcing ===
 
-    def sequence_nll(self, tokens, training=False):
-        """Per sequence: mean nats per counted token (``[batch]``)."""
+    def sequence_nll(self, tokens, training=False, temperature=1.0):
+        """Per sequence: mean nats per counted token (``[batch]``) under the
+        model at ``temperature`` (logits / temperature)."""
         logits = self.sampler.logits(sequences.shift_right(tokens, self.start_token), training=training)
+        logits = logits / temperature if temperature != 1.0 else logits
         return sequences.sequence_nll(logits, tokens, sequences.token_mask(tokens, self.end_token))
 
     def train_step(self, data):
@@ -134,11 +136,15 @@ class MLELanguageModel(GenerativeModel):
 
     # === Likelihood, samples, text ===
 
-    def nll(self, tokens, batch_size=1000):
+    def nll(self, tokens, temperature=1.0, batch_size=1000):
         """Each sequence's mean -log p(token | prefix) in nats (float64
-        ``[n]``): NLL-test on held-out sequences."""
+        ``[n]``) under the model at ``temperature``: NLL-test on held-out
+        sequences."""
         tokens = self.check_tokens(tokens)
-        step = tf.function(lambda t: self.sequence_nll(t))
+        temperature = float(temperature)
+        if not temperature > 0:
+            raise ValueError(f"temperature must be > 0, got {temperature!r}.")
+        step = tf.function(lambda t: self.sequence_nll(t, temperature=temperature))
         return np.concatenate([step(tf.constant(tokens[i : i + batch_size])).numpy().astype(np.float64)
                                for i in range(0, len(tokens), batch_size)])
 

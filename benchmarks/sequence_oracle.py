@@ -1,0 +1,142 @@
+"""SeqGAN's synthetic benchmark: sequence models trained on 10,000 samples
+of the paper's oracle LSTM, scored by the oracle.
+
+For each recipe and seed: trains (or resumes) ``runs/<recipe>_seed<k>``
+with ``train.seed=k``, then measures at each sampling temperature
+
+* NLL-oracle: the oracle's mean negative log-likelihood (nats per token) of
+  ``-n`` sequences sampled from the model (quality: lower is closer to the
+  oracle's own samples, about 5.73);
+* NLL-test: the model's (at that temperature) on ``-n`` held-out sequences
+  of the oracle's test split (``zoo.data.ORACLE_SPLIT_SEEDS``; diversity:
+  a model that drops modes of the oracle scores them badly).
+
+An untrained model of the same recipe is the "random generator" row. The
+published rows (Yu et al. 2017, Table 1; Nie et al. 2019) are printed
+beside ours. Results go to ``benchmarks/results/sequence_oracle.json``.
+
+    python benchmarks/sequence_oracle.py                                  # mle_lm_oracle, seeds 0 1 2 (~15 min each)
+    python benchmarks/sequence_oracle.py --recipes mle_lm_oracle --seeds 0 --epochs 2 -n 500   # a quick look
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+sys.path.insert(0, HERE)
+
+RECIPES = ("mle_lm_oracle",)
+TEMPERATURES = (0.5, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5)
+#: NLL-oracle at length 20, as published.
+PUBLISHED = {
+    "random generator (Yu et al. 2017)": 10.310,
+    "MLE (Yu et al. 2017)": 9.038,
+    "SeqGAN (Yu et al. 2017)": 8.736,
+    "LeakGAN (Nie et al. 2019, Table 1)": 7.038,
+    "RelGAN (Nie et al. 2019, Table 1)": 6.680,
+}
+
+
+def score(model, oracle, test, n, temperatures, seed):
+    """``{temperature: {"nll_oracle", "nll_test"}}`` of one model."""
+    out = {}
+    for t in temperatures:
+        samples = model.generate(n, seed=seed, temperature=t)
+        out[str(t)] = {"nll_oracle": float(oracle.nll(samples).mean()),
+                       "nll_test": float(model.nll(test, temperature=t).mean())}
+    return out
+
+
+def train_seed(recipe_name, seed, runs, epochs, verbose):
+    """``(model, summary)`` of ``runs/<recipe>_seed<seed>``, trained first if unfinished."""
+    from zoo import files
+    from zoo import recipes as zoo_recipes
+    from zoo import train as zoo_train
+
+    overrides = [f"train.seed={seed}"] + ([f"train.epochs={epochs}"] if epochs else [])
+    recipe = zoo_recipes.load(recipe_name, overrides)
+    workdir = os.path.join(runs, f"{recipe_name}_seed{seed}")
+    try:
+        zoo_train.train(recipe, workdir, verbose=verbose)
+    except zoo_train.RunFinished:
+        pass
+    return files.load_model(os.path.join(workdir, "model.keras")), files.read_json(os.path.join(workdir, "summary.json")), recipe
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipes", nargs="*", default=list(RECIPES))
+    parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
+    parser.add_argument("-n", type=int, default=10_000, help="sampled and held-out sequences per measure (paper: 10,000)")
+    parser.add_argument("--epochs", type=int, help="override train.epochs (quick looks; default: the recipe's)")
+    parser.add_argument("--temperatures", nargs="*", type=float, default=list(TEMPERATURES))
+    parser.add_argument("--runs", default=os.path.join(ROOT, "runs"))
+    parser.add_argument("--out", default=os.path.join(HERE, "results", "sequence_oracle.json"))
+    parser.add_argument("--verbose", type=int, default=2)
+    args = parser.parse_args(argv)
+
+    import numpy as np
+
+    from likelihood_models import cpu
+    from zoo import data as zoo_data
+    from zoo import distribute, files, oracle as zoo_oracle, recipes as zoo_recipes, train as zoo_train
+
+    rows = {}
+    for name in args.recipes:
+        recipe = zoo_recipes.load(name)
+        data = recipe["data"]
+        oracle = zoo_oracle.OracleLSTM.from_file(data["source"], length=data.get("length", 20))
+        test, _ = zoo_data.token_arrays(data["source"], "oracle", split="test", length=data.get("length", 20),
+                                        num_sequences=args.n)
+        untrained = zoo_train.build_model(recipe, distribute.make_strategy("default"))
+        rows[f"{name} untrained"] = {"seeds": {"0": score(untrained, oracle, test, args.n, [1.0], seed=1000)}}
+        seeds = {}
+        for seed in args.seeds:
+            start = time.perf_counter()
+            model, summary, used = train_seed(name, seed, args.runs, args.epochs, args.verbose)
+            scores = score(model, oracle, test, args.n, args.temperatures, seed=1000 + seed)
+            seeds[str(seed)] = dict(
+                scores, steps=summary["generator_steps"], epochs=used["train"]["epochs"],
+                train_seconds_last_run=summary["wall_seconds_this_run"],
+                sequences_per_s=summary.get("images_per_s_median"), score_seconds=time.perf_counter() - start,
+            )
+            t1 = scores["1.0"]
+            print(f"{name} seed {seed}: NLL-oracle {t1['nll_oracle']:.3f}, NLL-test {t1['nll_test']:.3f} "
+                  f"({summary['generator_steps']} steps)", flush=True)
+        rows[name] = {"seeds": seeds}
+        for t in args.temperatures:
+            values = {k: [s[str(t)][k] for s in seeds.values()] for k in ("nll_oracle", "nll_test")}
+            rows[name][str(t)] = {k: {"mean": float(np.mean(v)), "std": float(np.std(v))} for k, v in values.items()}
+
+    result = {
+        "protocol": (f"NLL-oracle: the oracle's mean nats/token of {args.n} sequences sampled from each model "
+                     f"(noise seed 1000 + training seed); NLL-test: the model's mean nats/token of {args.n} "
+                     "sequences of the oracle's test split (sampled with seed "
+                     f"{zoo_data.ORACLE_SPLIT_SEEDS['test']}); training data: the oracle's train split "
+                     f"(seed {zoo_data.ORACLE_SPLIT_SEEDS['train']}); training seeds {args.seeds}"),
+        "machine": cpu(),
+        "published_nll_oracle": PUBLISHED,
+        "rows": rows,
+    }
+    files.write_json(args.out, result)
+    print(f"\n| model | NLL-oracle (T = 1) | NLL-test (T = 1) |\n|---|---|---|")
+    for label, value in PUBLISHED.items():
+        print(f"| {label} | {value:.3f} | |")
+    for name, row in rows.items():
+        if "1.0" in row:
+            o, t = row["1.0"]["nll_oracle"], row["1.0"]["nll_test"]
+            print(f"| {name} (ours, {len(row['seeds'])} seeds) | {o['mean']:.3f} ± {o['std']:.3f} | "
+                  f"{t['mean']:.3f} ± {t['std']:.3f} |")
+        else:
+            s = row["seeds"]["0"]["1.0"]
+            print(f"| {name} (ours) | {s['nll_oracle']:.3f} | {s['nll_test']:.3f} |")
+    print(f"\nWrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
