@@ -51,6 +51,10 @@ PAPER_DEFAULTS = {
     # Ours, not the paper's (which used SGD for both): G Adam 1e-3 / beta1 0.5; codes plain SGD, lr 100.
     "glo": ({"lap_levels": 3, "l2_weight": 1.0},
             (("Adam", {"learning_rate": 1e-3, "beta_1": 0.5}), ("SGD", {"learning_rate": 100.0, "momentum": 0.0}))),
+    # Yu et al. 2017 (LantaoYu/SeqGAN): generator embedding 32, hidden 32, length 20, start token 0,
+    # vocabulary 5,000; Adam 1e-2 for its MLE pretraining (the repository's gradient clip at 5 is not ours).
+    "mle_lm": ({"embedding_dim": 32, "hidden_dim": 32, "length": 20, "start_token": 0, "vocab_size": 5000},
+               (("Adam", {"learning_rate": 1e-2}),)),
 }
 
 #: Small constructor overrides that leave every defaulted attribute above alone.
@@ -61,6 +65,7 @@ SMALL = {
     "vae": {"filters": 4, "hidden": 8},
     "realnvp": {"filters": 4, "couplings": 1, "final_couplings": 1},
     "glo": {"g_filters": 4, "num_codes": 10},
+    "mle_lm": {},
 }
 
 

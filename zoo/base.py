@@ -457,6 +457,10 @@ class GenerativeModel(keras.Model):
         endpoint = endpoints[next(iter(endpoints)) if suffix is None else suffix]
         return {c.tflite().name: c.to_tflite(inputs[c.name]) for c in endpoint.conditions}
 
+    def export_metadata(self):
+        """Entries a model adds to its exports' ``metadata.json``."""
+        return {}
+
     def export_resources(self):
         """Layers whose non-variable state (e.g. lookup tables) the serving
         functions read: tracked by the export so the SavedModel holds them."""

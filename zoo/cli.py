@@ -41,7 +41,10 @@ def _rate_line(summary):
     rate = summary.get("images_per_s_median")
     steps = summary.get("generator_steps")
     wall = summary.get("wall_seconds_this_run")
-    rate_text = f"{rate:,.0f} images/s (median over epochs)" if rate else "images/s not measured (one step per epoch)"
+    from zoo import registry
+
+    unit = "sequences" if "text" in registry.get_class(summary["model"]).OUTPUTS else "images"
+    rate_text = f"{rate:,.0f} {unit}/s (median over epochs)" if rate else f"{unit}/s not measured (one step per epoch)"
     return f"Trained: {steps} generator steps, {wall} s this run, {rate_text}."
 
 
@@ -56,9 +59,38 @@ def _load_for_sampling(path):
     return lambda n, seed, **condition: model.generate(n, seed=seed, **condition)
 
 
+def _text_sampler(path):
+    """``sample(n, seed, temperature) -> [str]`` of a sequence model (a
+    .keras file, a work directory or an export), or ``None`` for an image model."""
+    from zoo import export, files
+
+    path = files.keras_file(path)
+    if os.path.isdir(path):
+        return export.sentence_sampler(path) if export.is_text_export(path) else None
+    model = files.load_model(path)
+    if "text" not in model.OUTPUTS:
+        return None
+    return lambda n, seed, temperature: model.sample_text(n, seed=seed, temperature=temperature)
+
+
 def _cmd_sample(args):
     from zoo import images
 
+    sentences = _text_sampler(args.model)
+    if sentences is not None:
+        if args.label is not None or args.text is not None:
+            raise ValueError("--label and --text condition image models; a sequence model takes --temperature.")
+        lines = sentences(args.n, args.seed, 1.0 if args.temperature is None else args.temperature)
+        print("\n".join(lines))
+        if args.output.endswith(".txt"):
+            from zoo import files
+
+            with files.atomic_path(args.output) as tmp, open(tmp, "w", encoding="utf-8") as f:
+                f.write("\n".join(lines) + "\n")
+            print(f"Wrote {args.n} sentences to {args.output}", file=sys.stderr)
+        return
+    if args.temperature is not None:
+        raise ValueError("--temperature is for sequence models (mle_lm); this model makes images.")
     generate = _load_for_sampling(args.model)
     condition = {}
     if args.label is not None:
@@ -191,6 +223,17 @@ def _positive_int(text):
     return value
 
 
+def _positive_float(text):
+    """argparse type: a number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="gan-zoo", description="GAN model zoo for TensorFlow/Keras 3")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -214,6 +257,9 @@ def main(argv=None):
     s.add_argument("--scale", type=_positive_int, default=2, help="pixel upscaling of the PNG")
     s.add_argument("--label", type=int, help="class id for class-conditional models (cgan, acgan)")
     s.add_argument("--text", help='caption for text-conditional models, e.g. "an ankle boot"')
+    s.add_argument("--temperature", type=_positive_float,
+                   help="sequence models: sampling temperature (default 1); they print sentences "
+                        "(and write them to -o if it ends in .txt)")
     s.set_defaults(func=_cmd_sample)
 
     r = sub.add_parser("translate", help="run an image-to-image model (pix2pix, cyclegan, stargan) on image files")

@@ -132,6 +132,7 @@ def metadata(model, recipe=None, metrics=None, signature=None):
             },
             "outputs": list(getattr(model, "OUTPUTS", ("images", "images_uint8"))),
         },
+        **model.export_metadata(),
         "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "versions": _package_versions(),
     }
@@ -293,6 +294,33 @@ def sampler(path):
     return generate
 
 
+def is_text_export(path):
+    """True for the export of a sequence model (its outputs include ``text``)."""
+    fn = tf.saved_model.load(latest_version(path)).signatures[SIGNATURE]
+    return "text" in fn.structured_outputs
+
+
+def sentence_sampler(path):
+    """Returns ``sample(n, seed=0, temperature=1.0) -> [str]`` backed by a
+    sequence model's export (inputs ``latent``: uniform noise ``[n,
+    length]``, and ``temperature``; outputs ``tokens`` and ``text``). Needs
+    only TensorFlow."""
+    path = latest_version(path)
+    fn = tf.saved_model.load(path).signatures[SIGNATURE]
+    inputs = fn.structured_input_signature[1]
+    if set(inputs) != {"latent", "temperature"} or "text" not in fn.structured_outputs:
+        raise ValueError(f"{path} takes {sorted(inputs)} and returns {sorted(fn.structured_outputs)}; "
+                         "sentence_sampler drives sequence models (latent + temperature -> tokens, text).")
+    length = inputs["latent"].shape[-1]
+
+    def sample(n, seed=0, temperature=1.0):
+        feeds = {"latent": tf.constant(np.random.default_rng(seed).random((n, length)).astype("float32")),
+                 "temperature": tf.fill([n], tf.constant(float(temperature), tf.float32))}
+        return [s.decode("utf-8") for s in _run(fn, feeds, path, output="text")]
+
+    return sample
+
+
 def translator(path):
     """Returns ``(translate, source_shape)`` for an exported image-to-image
     SavedModel (input ``image``, plus ``domain`` for StarGAN):
@@ -329,11 +357,11 @@ def translator(path):
     return translate, tuple(inputs["image"].shape[1:])
 
 
-def _run(fn, feeds, path):
-    """The signature's ``images``; the export's own input checks (graph
+def _run(fn, feeds, path, output="images"):
+    """The signature's ``output``; the export's own input checks (graph
     assertions) come back as a ValueError with their message."""
     try:
-        return fn(**feeds)["images"].numpy()
+        return fn(**feeds)[output].numpy()
     except tf.errors.InvalidArgumentError as e:
         import re
 

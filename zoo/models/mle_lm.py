@@ -157,6 +157,12 @@ class MLELanguageModel(GenerativeModel):
         """``n`` sampled sentences."""
         return self.sentences(self.generate(n, seed=seed, temperature=temperature))
 
+    def export_metadata(self):
+        """The id -> token table (what a TFLite client decodes with), or
+        ``None`` when the ids are the words."""
+        tokens = None if self.vocabulary is None else zoo_text.Vocabulary(self.vocabulary).tokens
+        return {"id_to_token": tokens, "end_token": self.end_token, "start_token": self.start_token}
+
     def serving_outputs(self, generated, tflite=False):
         outputs = sequences.tokens_outputs(generated, self.vocabulary)
         return {k: outputs[k] for k in (self.TFLITE_OUTPUTS if tflite else self.OUTPUTS)}
