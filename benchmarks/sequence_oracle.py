@@ -60,7 +60,7 @@ def train_seed(recipe_name, seed, runs, epochs, verbose):
 
     overrides = [f"train.seed={seed}"] + ([f"train.epochs={epochs}"] if epochs else [])
     recipe = zoo_recipes.load(recipe_name, overrides)
-    workdir = os.path.join(runs, f"{recipe_name}_seed{seed}")
+    workdir = os.path.join(runs, f"{recipe['name']}_seed{seed}")
     try:
         zoo_train.train(recipe, workdir, verbose=verbose)
     except zoo_train.RunFinished:
@@ -84,13 +84,14 @@ def main(argv=None):
 
     from likelihood_models import cpu
     from zoo import data as zoo_data
-    from zoo import distribute, files, oracle as zoo_oracle, recipes as zoo_recipes, train as zoo_train
+    from zoo import distribute, files, recipes as zoo_recipes, train as zoo_train
 
     rows = {}
     for name in args.recipes:
         recipe = zoo_recipes.load(name)
+        name = recipe["name"]  # a recipe given by path is named after its file
         data = recipe["data"]
-        oracle = zoo_oracle.OracleLSTM.from_file(data["source"], length=data.get("length", 20))
+        oracle = zoo_data.oracle_of(data["source"], length=data.get("length", 20))
         test, _ = zoo_data.token_arrays(data["source"], "oracle", split="test", length=data.get("length", 20),
                                         num_sequences=args.n)
         untrained = zoo_train.build_model(recipe, distribute.make_strategy("default"))
@@ -98,7 +99,7 @@ def main(argv=None):
         seeds = {}
         for seed in args.seeds:
             start = time.perf_counter()
-            model, summary, used = train_seed(name, seed, args.runs, args.epochs, args.verbose)
+            model, summary, used = train_seed(recipe["path"], seed, args.runs, args.epochs, args.verbose)
             scores = score(model, oracle, test, args.n, args.temperatures, seed=1000 + seed)
             seeds[str(seed)] = dict(
                 scores, steps=summary["generator_steps"], epochs=used["train"]["epochs"],

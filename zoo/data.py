@@ -202,7 +202,7 @@ def token_arrays(source, tokens, *, split="train", length=20, vocabulary_size=No
             raise DataError(f"an oracle's splits are {sorted(ORACLE_SPLIT_SEEDS)}, got {split!r}.")
         if not _is_int(num_sequences) or num_sequences < 1:
             raise DataError(f"num_sequences must be a whole number >= 1, got {num_sequences!r}.")
-        return _oracle(source, length).sample(int(num_sequences), seed=ORACLE_SPLIT_SEEDS[split]), None
+        return oracle_of(source, length).sample(int(num_sequences), seed=ORACLE_SPLIT_SEEDS[split]), None
     vocabulary = _vocabulary(source, vocabulary_size)
     ids, _ = vocabulary.encode(zoo_text.read_lines(_text_path(source, split)), length, longer=longer)
     if not len(ids):
@@ -215,7 +215,7 @@ def token_model_kwargs(source, tokens, *, length=20, vocabulary_size=None):
     the oracle's ``vocab_size`` or the text's ``vocabulary`` (its words)."""
     _check_token_source(tokens, length)
     if tokens == "oracle":
-        return {"length": length, "vocab_size": _oracle(source, length).vocabulary}
+        return {"length": length, "vocab_size": oracle_of(source, length).vocabulary}
     return {"length": length, "vocabulary": list(_vocabulary(source, vocabulary_size).words)}
 
 
@@ -226,7 +226,8 @@ def _check_token_source(tokens, length):
         raise DataError(f"length must be a whole number >= 2, got {length!r}.")
 
 
-def _oracle(source, length):
+def oracle_of(source, length=20):
+    """The ``OracleLSTM`` of an oracle source: a file, or ``random:<seed>``."""
     from zoo import oracle as zoo_oracle
 
     if source == "random" or source.startswith("random:"):
