@@ -295,8 +295,10 @@ class GenerativeModel(keras.Model):
         """Called by ``zoo.train`` once, before the first epoch of a fresh run
         (not on resume), with ``load_split()`` returning the whole training
         split as ``zoo.data.arrays`` does (float32 in [-1, 1], in the
-        split's order, the order of ``with_index``). Default: nothing; GLO
-        starts its codes from the images' principal components."""
+        split's order, the order of ``with_index``; token ids for sequence
+        models). Default: nothing; GLO starts its codes from the images'
+        principal components, SeqGAN loads its MLE-pretrained generator and
+        pretrains its discriminator."""
 
     # === State saved with the model ===
 

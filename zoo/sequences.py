@@ -131,10 +131,11 @@ class TokenGenerator(layers.Layer):
         done = tf.zeros([batch], tf.bool)
         out = []
         for t in range(self.length):
-            logits, state = self.step(token, state)
-            if t < given:
+            if t < given:  # teacher-forced: the state is all that is needed
+                _, state = self.cell(self.embedding(token), state)
                 token = tf.cast(prefix[:, t], tf.int32)
             else:
+                logits, state = self.step(token, state)
                 token = inverse_cdf(logits, noise[:, t], temperature)
                 if self.end_token is not None:
                     token = tf.where(done, self.pad_token, token)
@@ -188,3 +189,94 @@ def tokens_outputs(tokens, words):
     """The export's outputs of a sequence model: ``tokens`` int32 and ``text``."""
     tokens = tf.cast(tokens, tf.int32)
     return {"tokens": tokens, "text": token_text(tokens, words)}
+
+
+# === The ids of a sequence model ===
+
+
+class TokenSpace:
+    """The id conventions of a sequence model, from its config: with a
+    vocabulary (words of ``zoo.text.Vocabulary``): its size, start 1, end
+    2, padding 0, and padding / start never sampled; without one,
+    ``vocab_size`` ids that are all words and a given ``start_token``.
+    Every sequence model asks this object, so their conventions agree."""
+
+    def __init__(self, vocab_size, length, start_token, vocabulary=None):
+        from zoo.layers import whole_number
+
+        self.length = whole_number("length", length, minimum=2)
+        if vocabulary is not None:
+            vocab = zoo_text.Vocabulary(vocabulary)
+            self.words, self.vocab_size, self.start_token = list(vocab.words), len(vocab), vocab.START
+            self.end_token = vocab.END
+            self.generator_ids = dict(end_token=vocab.END, pad_token=vocab.PAD, banned=(vocab.PAD, vocab.START))
+        else:
+            self.vocab_size = whole_number("vocab_size", vocab_size, minimum=2)
+            self.start_token = whole_number("start_token", start_token, minimum=0)
+            if self.start_token >= self.vocab_size:
+                raise ValueError(f"start_token must be an id in [0, {self.vocab_size}), got {self.start_token}.")
+            self.words, self.end_token, self.generator_ids = None, None, {}
+
+    def generator(self, embedding_dim, hidden_dim, name="generator"):
+        """A ``generator_network`` with these ids."""
+        return generator_network(self.vocab_size, self.length, name=name, embedding_dim=embedding_dim,
+                                 hidden_dim=hidden_dim, start_token=self.start_token, **self.generator_ids)
+
+    def conditions(self):
+        from zoo import conditions as zoo_conditions
+
+        return (zoo_conditions.UniformNoise(self.length), zoo_conditions.Temperature())
+
+    def example_batch(self, n=8, seed=0):
+        """Random training sequences (with a vocabulary: words, an end, padding)."""
+        rng = np.random.default_rng(seed)
+        if self.words is None:
+            return rng.integers(0, self.vocab_size, (n, self.length)).astype("int32")
+        ids = rng.integers(zoo_text.Vocabulary.UNKNOWN, self.vocab_size, (n, self.length)).astype("int32")
+        for row, words in zip(ids, rng.integers(1, self.length, n)):
+            row[words] = zoo_text.Vocabulary.END
+            row[words + 1:] = zoo_text.Vocabulary.PAD
+        return ids
+
+    def check(self, tokens):
+        """``tokens`` as int32 ``[n, length]`` ids, or a clear error."""
+        from zoo import conditions as zoo_conditions
+
+        return zoo_conditions.TokenIds(self.length, self.vocab_size).check(tokens, None)
+
+    def mask(self, tokens):
+        return token_mask(tokens, self.end_token)
+
+    def nll(self, sampler, tokens, training=False, temperature=1.0):
+        """Per sequence: mean nats per counted token (``[batch]``) under
+        ``sampler`` (a ``TokenGenerator``) at ``temperature``, by teacher forcing."""
+        logits = sampler.logits(shift_right(tokens, self.start_token), training=training)
+        logits = logits / temperature if temperature != 1.0 else logits
+        return sequence_nll(logits, tokens, self.mask(tokens))
+
+    def sentences(self, tokens):
+        """The text of id rows, as the export serves it."""
+        tokens = self.check(tokens)
+        return [s.decode("utf-8") for s in token_text(tf.constant(tokens), self.words).numpy()]
+
+    def outputs(self, tokens, names):
+        """The served outputs ``names`` (of ``tokens``, ``text``)."""
+        outputs = tokens_outputs(tokens, self.words)
+        return {k: outputs[k] for k in names}
+
+    def metadata(self):
+        """The id -> token table (what a TFLite client decodes with; ``None``
+        when the ids are the words) and the special ids."""
+        tokens = None if self.words is None else zoo_text.Vocabulary(self.words).tokens
+        return {"id_to_token": tokens, "end_token": self.end_token, "start_token": self.start_token}
+
+
+def batched_nll(ids, sampler, tokens, temperature=1.0, batch_size=1000):
+    """``TokenSpace.nll`` of many sequences, float64 ``[n]``, in batches."""
+    tokens = ids.check(tokens)
+    temperature = float(temperature)
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature!r}.")
+    step = tf.function(lambda t: ids.nll(sampler, t, temperature=temperature))
+    return np.concatenate([step(tf.constant(tokens[i : i + batch_size])).numpy().astype(np.float64)
+                           for i in range(0, len(tokens), batch_size)])

@@ -149,9 +149,7 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
         print(f"Resuming {recipe['name']} from epoch {first_epoch} in {workdir}")
     data_cfg = dict(recipe["data"])
     if first_epoch == 0:
-        model.init_from_data(lambda: zoo_data.arrays(
-            data_cfg["source"], split=data_cfg.get("split", "train"), image_size=data_cfg.get("image_size"),
-            channels=data_cfg.get("channels")))
+        model.init_from_data(lambda: training_arrays(data_cfg))
     dataset = zoo_data.load(
         **data_cfg,
         seed=seed,
@@ -199,6 +197,18 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
     else:
         shutil.rmtree(own_checkpoints, ignore_errors=True)
     return model, summary
+
+
+def training_arrays(data_cfg):
+    """The whole training split of a recipe's [data] as numpy, in the
+    split's order: images in [-1, 1], or int32 token ids."""
+    split = data_cfg.get("split", "train")
+    if data_cfg.get("tokens") is not None:
+        keys = ("length", "vocabulary_size", "longer", "num_sequences")
+        return zoo_data.token_arrays(data_cfg["source"], data_cfg["tokens"], split=split,
+                                     **{k: data_cfg[k] for k in keys if k in data_cfg})[0]
+    return zoo_data.arrays(data_cfg["source"], split=split, image_size=data_cfg.get("image_size"),
+                           channels=data_cfg.get("channels"))
 
 
 def evaluation_callbacks(model, recipe, workdir):

@@ -1,11 +1,8 @@
 """LSTM language model trained by maximum likelihood (teacher forcing)."""
 
-import numpy as np
 import tensorflow as tf
 
-from zoo import conditions as zoo_conditions
 from zoo import sequences
-from zoo import text as zoo_text
 from zoo.base import GenerativeModel
 from zoo.layers import whole_number
 from zoo.registry import register
@@ -71,64 +68,34 @@ class MLELanguageModel(GenerativeModel):
     def __init__(self, vocab_size=5000, length=20, embedding_dim=32, hidden_dim=32, start_token=0,
                  vocabulary=None, seed=0, generator=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        length = whole_number("length", length, minimum=2)
-        embedding_dim = whole_number("embedding_dim", embedding_dim, minimum=1)
-        hidden_dim = whole_number("hidden_dim", hidden_dim, minimum=1)
-        if vocabulary is not None:
-            vocab = zoo_text.Vocabulary(vocabulary)
-            vocabulary, vocab_size, start_token = list(vocab.words), len(vocab), vocab.START
-            ids = dict(end_token=vocab.END, pad_token=vocab.PAD, banned=(vocab.PAD, vocab.START))
-        else:
-            vocab_size = whole_number("vocab_size", vocab_size, minimum=2)
-            start_token = whole_number("start_token", start_token, minimum=0)
-            if start_token >= vocab_size:
-                raise ValueError(f"start_token must be an id in [0, {vocab_size}), got {start_token}.")
-            ids = {}
-        self.vocab_size, self.length, self.start_token = vocab_size, length, start_token
-        self.embedding_dim, self.hidden_dim, self.vocabulary = embedding_dim, hidden_dim, vocabulary
-        self.generator = generator or sequences.generator_network(
-            vocab_size, length, embedding_dim=embedding_dim, hidden_dim=hidden_dim, start_token=start_token, **ids)
+        self.ids = sequences.TokenSpace(vocab_size, length, start_token, vocabulary)
+        self.embedding_dim = whole_number("embedding_dim", embedding_dim, minimum=1)
+        self.hidden_dim = whole_number("hidden_dim", hidden_dim, minimum=1)
+        self.vocab_size, self.length, self.start_token = self.ids.vocab_size, self.ids.length, self.ids.start_token
+        self.vocabulary = self.ids.words
+        self.generator = generator or self.ids.generator(self.embedding_dim, self.hidden_dim)
         self.sampler = self.generator.get_layer("tokens")
 
     @property
     def end_token(self):
-        return self.sampler.end_token
+        return self.ids.end_token
 
     # === Inputs ===
 
     def conditions(self):
-        return (zoo_conditions.UniformNoise(self.length), zoo_conditions.Temperature())
+        return self.ids.conditions()
 
     def example_batch(self, n=8, seed=0):
         """Random training sequences (with a vocabulary: words, an end, padding)."""
-        rng = np.random.default_rng(seed)
-        if self.vocabulary is None:
-            return rng.integers(0, self.vocab_size, (n, self.length)).astype("int32")
-        first_word = zoo_text.Vocabulary.UNKNOWN
-        ids = rng.integers(first_word, self.vocab_size, (n, self.length)).astype("int32")
-        for row, words in zip(ids, rng.integers(1, self.length, n)):
-            row[words] = zoo_text.Vocabulary.END
-            row[words + 1:] = zoo_text.Vocabulary.PAD
-        return ids
-
-    def check_tokens(self, tokens):
-        """``tokens`` as int32 ``[n, length]`` ids, or a clear error."""
-        return zoo_conditions.TokenIds(self.length, self.vocab_size).check(tokens, None)
+        return self.ids.example_batch(n, seed)
 
     # === Training: teacher forcing ===
-
-    def sequence_nll(self, tokens, training=False, temperature=1.0):
-        """Per sequence: mean nats per counted token (``[batch]``) under the
-        model at ``temperature`` (logits / temperature)."""
-        logits = self.sampler.logits(sequences.shift_right(tokens, self.start_token), training=training)
-        logits = logits / temperature if temperature != 1.0 else logits
-        return sequences.sequence_nll(logits, tokens, sequences.token_mask(tokens, self.end_token))
 
     def train_step(self, data):
         tokens, _ = self.unpack(data)
         tokens = tf.cast(tokens, tf.int32)
         with tf.GradientTape() as tape:
-            per_example = self.sequence_nll(tokens, training=True)
+            per_example = self.ids.nll(self.sampler, tokens, training=True)
             loss = self.global_mean(per_example) + self.regularization([self.generator])
         self.apply_update(self.optimizer, loss, self.generator.trainable_variables, tape)
         self._track("loss", per_example)
@@ -140,29 +107,18 @@ class MLELanguageModel(GenerativeModel):
         """Each sequence's mean -log p(token | prefix) in nats (float64
         ``[n]``) under the model at ``temperature``: NLL-test on held-out
         sequences."""
-        tokens = self.check_tokens(tokens)
-        temperature = float(temperature)
-        if not temperature > 0:
-            raise ValueError(f"temperature must be > 0, got {temperature!r}.")
-        step = tf.function(lambda t: self.sequence_nll(t, temperature=temperature))
-        return np.concatenate([step(tf.constant(tokens[i : i + batch_size])).numpy().astype(np.float64)
-                               for i in range(0, len(tokens), batch_size)])
+        return sequences.batched_nll(self.ids, self.sampler, tokens, temperature, batch_size)
 
     def sentences(self, tokens):
         """The text of id rows, as the export serves it."""
-        tokens = self.check_tokens(tokens)
-        return [s.decode("utf-8") for s in sequences.token_text(tf.constant(tokens), self.vocabulary).numpy()]
+        return self.ids.sentences(tokens)
 
     def sample_text(self, n, seed=0, temperature=1.0):
         """``n`` sampled sentences."""
         return self.sentences(self.generate(n, seed=seed, temperature=temperature))
 
     def export_metadata(self):
-        """The id -> token table (what a TFLite client decodes with), or
-        ``None`` when the ids are the words."""
-        tokens = None if self.vocabulary is None else zoo_text.Vocabulary(self.vocabulary).tokens
-        return {"id_to_token": tokens, "end_token": self.end_token, "start_token": self.start_token}
+        return self.ids.metadata()
 
     def serving_outputs(self, generated, tflite=False):
-        outputs = sequences.tokens_outputs(generated, self.vocabulary)
-        return {k: outputs[k] for k in (self.TFLITE_OUTPUTS if tflite else self.OUTPUTS)}
+        return self.ids.outputs(generated, self.TFLITE_OUTPUTS if tflite else self.OUTPUTS)
