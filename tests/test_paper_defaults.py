@@ -55,6 +55,14 @@ PAPER_DEFAULTS = {
     # vocabulary 5,000; Adam 1e-2 for its MLE pretraining (the repository's gradient clip at 5 is not ours).
     "mle_lm": ({"embedding_dim": 32, "hidden_dim": 32, "length": 20, "start_token": 0, "vocab_size": 5000},
                (("Adam", {"learning_rate": 1e-2}),)),
+    # Yu et al. 2017 (LantaoYu/SeqGAN): 16 rollouts, rollout update rate 0.8, D embedding 64, widths 1-10, 15, 20
+    # with 100-200 filters, dropout keep 0.75, l2 0.2; G Adam 1e-2, D Adam 1e-4. (Their D schedule, 5 x 3 epochs
+    # per G step, is not a per-batch count: d_steps is ours, set per recipe.)
+    "seqgan": ({"rollouts": 16, "rollout_lag": 0.8, "d_embedding_dim": 64, "dropout": 0.25, "d_l2": 0.2,
+                "filter_sizes": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20],
+                "num_filters": [100, 200, 200, 200, 200, 100, 100, 100, 100, 100, 160, 160],
+                "embedding_dim": 32, "hidden_dim": 32, "length": 20, "vocab_size": 5000},
+               (("Adam", {"learning_rate": 1e-2}), ("Adam", {"learning_rate": 1e-4}))),
 }
 
 #: Small constructor overrides that leave every defaulted attribute above alone.
@@ -66,6 +74,7 @@ SMALL = {
     "realnvp": {"filters": 4, "couplings": 1, "final_couplings": 1},
     "glo": {"g_filters": 4, "num_codes": 10},
     "mle_lm": {},
+    "seqgan": {},
 }
 
 

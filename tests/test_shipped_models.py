@@ -17,8 +17,12 @@ ROOT = os.path.join(REPO, "saved_models")
 SHIPPED = sorted(d for d in os.listdir(ROOT) if os.path.isdir(os.path.join(ROOT, d)))
 
 
-def example(spec, n=2):
+def example(spec, n=2, uniform=False):
     dims = [n if d is None else d for d in spec.shape.as_list()]
+    if uniform:  # a sequence model's noise, and its temperature
+        return tf.constant(np.random.default_rng(0).random(dims).astype("float32"))
+    if spec.name == "temperature" or dims == [n] and spec.dtype == tf.float32:
+        return tf.ones(dims)
     if spec.dtype == tf.string:
         return tf.constant(["a leather boot"] * n)
     if spec.dtype.is_integer:
@@ -39,11 +43,19 @@ def test_shipped_export_serves_and_guards_its_shapes(name):
     fn = tf.saved_model.load(path).signatures["serving_default"]
     specs = fn.structured_input_signature[1]
     assert set(specs) == set(meta["signature"]["inputs"])
-    feeds = {k: example(s) for k, s in specs.items()}
-    images = fn(**feeds)["images"].numpy()
-    assert images.shape[0] == 2 and np.isfinite(images).all() and np.abs(images).max() <= 1.0
+    sequence = "text" in meta["signature"]["outputs"]
+    feeds = {k: example(s, uniform=sequence and k == "latent") for k, s in specs.items()}
+    outputs = fn(**feeds)
+    if sequence:  # ids in the vocabulary and their text
+        tokens = outputs["tokens"].numpy()
+        vocab = meta["config"]["vocab_size"] if meta["id_to_token"] is None else len(meta["id_to_token"])
+        assert tokens.shape == (2, meta["config"]["length"]) and 0 <= tokens.min() and tokens.max() < vocab
+        assert all(outputs["text"].numpy())
+    else:
+        images = outputs["images"].numpy()
+        assert images.shape[0] == 2 and np.isfinite(images).all() and np.abs(images).max() <= 1.0
     # The float input (latent or image) with its last size off by one: refused by name.
-    key = next(k for k, s in specs.items() if s.dtype == tf.float32)
+    key = "latent" if "latent" in specs else next(k for k, s in sorted(specs.items()) if s.dtype == tf.float32)
     dims = [2 if d is None else d for d in specs[key].shape.as_list()]
     dims[-1] += 1
     with pytest.raises(tf.errors.InvalidArgumentError, match=f"{key} must have shape"):
@@ -55,3 +67,14 @@ def test_shipped_text_model_refuses_text_without_a_vocabulary_word():
     latent = tf.zeros([1, fn.structured_input_signature[1]["latent"].shape[-1]])
     with pytest.raises(tf.errors.InvalidArgumentError, match="at least one word of the vocabulary"):
         fn(latent=latent, text=tf.constant(["zebra quantum"]))
+
+
+def test_a_shipped_sequence_model_prints_sentences_from_a_fresh_clone(capsys):
+    from zoo import cli
+
+    assert cli.main(["sample", os.path.join(ROOT, "mle_lm_oracle"), "-n", "3", "--seed", "1"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3 and all(len(line.split()) == 20 for line in lines)
+    assert cli.main(["sample", os.path.join(ROOT, "mle_lm_oracle"), "-n", "3", "--seed", "1",
+                     "--temperature", "0.05"]) == 0
+    assert capsys.readouterr().out.strip().splitlines() != lines  # the temperature reaches the export

@@ -35,6 +35,8 @@ VAE = dict(image_shape=(16, 16, 1), latent_dim=4, filters=4, hidden=8)
 GLO = dict(image_shape=(16, 16, 1), num_codes=20, code_dim=4, g_filters=4, lap_levels=2)
 MLE_LM = dict(vocab_size=30, length=6, embedding_dim=4, hidden_dim=4)
 MLE_LM_WORDS = dict(length=6, embedding_dim=4, hidden_dim=4, vocabulary=["the", "cat", ",", "sat", ".", "("])
+SEQGAN = dict(MLE_LM, d_embedding_dim=4, filter_sizes=[2, 3], num_filters=[4, 3], rollouts=2)
+SEQGAN_WORDS = dict(MLE_LM_WORDS, d_embedding_dim=4, filter_sizes=[2, 6], num_filters=[3, 4], rollouts=2, d_steps=2)
 REALNVP = dict(image_shape=(8, 8, 1), n_scales=1, couplings=1, final_couplings=1, filters=4, hidden_layers=1)
 
 TINY = {
@@ -58,6 +60,8 @@ TINY = {
     "mle_lm": Case(MLE_LM, {"config": MLE_LM_WORDS, "save": MLE_LM_WORDS, "export": MLE_LM_WORDS}),
     "pix2pix": Case(PIX2PIX, {"config": dict(PIX2PIX, l1_weight=50.0, norm="batch")}),
     "realnvp": Case(REALNVP, {"config": dict(REALNVP, alpha=0.01, n_scales=2, couplings=2)}),
+    "seqgan": Case(SEQGAN, {"config": dict(SEQGAN_WORDS, rollout_lag=0.5, dropout=0.5),
+                            "save": SEQGAN_WORDS, "replicas": SEQGAN_WORDS, "export": SEQGAN_WORDS}),
     "sngan": Case(dict(DCGAN_LIKE, d_steps=1), {"fit": dict(DCGAN_LIKE, d_steps=2)}, export_steps=2),
     "stargan": Case(STARGAN, {
         "config": dict(STARGAN, domain_names=["x", "y", "z"], reconstruction_weight=5.0),
