@@ -250,3 +250,35 @@ def test_no_cuda_notice_on_a_cpu_only_machine():
     )
     assert proc.returncode == 0 and proc.stdout.strip() == "2.0", proc.stderr[-2000:]
     assert "cuInit" not in proc.stderr and "cuda_platform" not in proc.stderr, proc.stderr[-2000:]
+
+
+# === Sequence models ===
+
+
+@pytest.mark.parametrize("override, message", [
+    ("data.tokens=chars", "tokens must be one of"),
+    ("data.source=/no/oracle.npz", "no oracle file '/no/oracle.npz'"),
+    ("data.length=1", "length must be a whole number >= 2"),
+    ("train.eval_every=1", "generates token sequences: score it with benchmarks/sequence_oracle.py"),
+])
+def test_a_sequence_recipe_with_a_bad_value_fails_in_one_sentence(tmp_path, capsys, override, message):
+    recipe = tmp_path / "tiny_lm.toml"
+    recipe.write_text('model = "mle_lm"\n[data]\nsource = "random:0"\ntokens = "oracle"\nnum_sequences = 128\n'
+                      "batch_size = 64\nlength = 6\n[kwargs]\nembedding_dim = 4\nhidden_dim = 4\n")
+    workdir = tmp_path / "run"
+    assert message in error_of(capsys, ["train", str(recipe), override, "--workdir", str(workdir), "--verbose", "0"])
+    assert not (workdir / "checkpoints").exists()
+
+
+def test_sampling_a_sequence_model_refuses_image_options_and_a_bad_temperature(tmp_path, capsys):
+    model = build("mle_lm", dict(vocab_size=30, length=6, embedding_dim=4, hidden_dim=4))
+    path = str(tmp_path / "lm.keras")
+    model.save(path)
+    assert "a sequence model takes --temperature" in error_of(capsys, ["sample", path, "--label", "3"])
+    with pytest.raises(SystemExit):
+        cli.main(["sample", path, "--temperature", "0"])
+    assert "expected a number > 0" in capsys.readouterr().err
+    dcgan = build(DCGAN, TINY)
+    dcgan.save(str(tmp_path / "dcgan.keras"))
+    assert "--temperature is for sequence models" in error_of(
+        capsys, ["sample", str(tmp_path / "dcgan.keras"), "--temperature", "0.5"])

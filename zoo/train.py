@@ -157,6 +157,11 @@ def train(recipe, workdir, *, strategy="default", devices=None, verbose=1, sampl
         first_epoch=first_epoch,
         steps_per_epoch=train_cfg.get("steps_per_epoch"),
     )
+    if train_cfg.get("eval_every") and "text" in model.OUTPUTS:
+        raise ValueError(
+            f"train.eval_every measures generated images; {recipe['model']} generates token sequences: "
+            "score it with benchmarks/sequence_oracle.py (NLL-oracle, NLL-test)."
+        )
     if train_cfg.get("eval_every") and not model.can_sample():
         raise ValueError(
             f"train.eval_every measures generated samples against a dataset; {recipe['model']} "
