@@ -159,6 +159,76 @@ def generator_network(vocab_size, length, name="generator", **kwargs):
     return keras.Model([noise, temperature], tokens, name=name)
 
 
+# === The discriminator ===
+
+
+#: SeqGAN's discriminator (LantaoYu/SeqGAN, sequence_gan.py): n-gram widths and filters per width.
+SEQGAN_FILTER_SIZES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20)
+SEQGAN_NUM_FILTERS = (100, 200, 200, 200, 200, 100, 100, 100, 100, 100, 160, 160)
+
+
+def cnn_discriminator(vocab_size, length, embedding_dim=64, filter_sizes=SEQGAN_FILTER_SIZES,
+                      num_filters=SEQGAN_NUM_FILTERS, l2=0.2, one_hot=False, name="discriminator"):
+    """SeqGAN's CNN: token embedding, one convolution per n-gram width with
+    max-over-time pooling, a highway layer (transform-gate bias -2), dropout,
+    one logit (real vs generated).
+
+    Dropout is an input, ``keep``: the mask scaled by 1 / keep-probability,
+    ``[batch, sum(num_filters)]`` (ones at inference). The model draws it
+    from its replica-aware seed generator, so the masks of a global batch do
+    not depend on the number of replicas. ``l2``: the paper's weight on the
+    output layer's ``tf.nn.l2_loss`` (half the squared norm). ``one_hot``:
+    the input is (relaxed) one-hot vectors ``[batch, length, vocab_size]``
+    embedded by a matrix product (a Gumbel-softmax GAN's D, through which
+    G's gradient flows) instead of int ids.
+    """
+    if len(filter_sizes) != len(num_filters) or not filter_sizes:
+        raise ValueError(f"filter_sizes and num_filters must pair up, got {list(filter_sizes)} and {list(num_filters)}.")
+    too_wide = [w for w in filter_sizes if not 1 <= int(w) <= length]
+    if too_wide:
+        raise ValueError(f"filter widths must be in [1, length={length}], got {too_wide}.")
+    features = int(sum(num_filters))
+    keep = keras.Input((features,), name="keep")
+    if one_hot:
+        tokens = keras.Input((length, vocab_size), name="one_hot")
+        x = layers.Dense(embedding_dim, use_bias=False, name="embedding")(tokens)
+    else:
+        tokens = keras.Input((length,), dtype="int32", name="tokens")
+        x = layers.Embedding(vocab_size, embedding_dim, name="embedding")(tokens)
+    pooled = [layers.GlobalMaxPooling1D()(layers.Conv1D(int(f), int(w), activation="relu", name=f"conv_{w}")(x))
+              for w, f in zip(filter_sizes, num_filters)]
+    h = layers.Concatenate()(pooled) if len(pooled) > 1 else pooled[0]
+    gate = layers.Dense(features, activation="sigmoid", bias_initializer=keras.initializers.Constant(-2.0),
+                        name="highway_gate")(h)
+    transformed = layers.Dense(features, activation="relu", name="highway")(h)
+    h = gate * transformed + (1.0 - gate) * h
+    h = h * keep
+    regularizer = keras.regularizers.L2(l2 / 2.0) if l2 else None
+    logits = layers.Dense(1, dtype="float32", kernel_regularizer=regularizer, bias_regularizer=regularizer,
+                          name="logit")(h)
+    return keras.Model([tokens, keep], layers.Reshape(())(logits), name=name)
+
+
+def copy_pretrained_generator(model, path, targets):
+    """Sets each network of ``targets`` to the generator weights of the
+    ``mle_lm`` (or other sequence model) at ``path`` (a ``.keras`` file or a
+    work directory), after checking that its ids and sizes match ``model``'s."""
+    from zoo import files
+
+    source = files.load_model(files.keras_file(path))
+    theirs = getattr(source, "generator", None)
+    if not isinstance(getattr(source, "ids", None), TokenSpace) or theirs is None:
+        raise ValueError(f"{path} holds a {getattr(source, 'registry_name', type(source).__name__)}; "
+                         "pretrained_generator takes a sequence model (mle_lm).")
+    if [tuple(w.shape) for w in theirs.weights] != [tuple(w.shape) for w in targets[0].weights] or (
+            source.vocabulary != model.vocabulary):
+        raise ValueError(f"{path}'s generator (vocab_size {source.vocab_size}, embedding {source.embedding_dim}, "
+                         f"hidden {source.hidden_dim}) does not match this one (vocab_size {model.vocab_size}, "
+                         f"embedding {model.embedding_dim}, hidden {model.hidden_dim}), or its vocabulary differs.")
+    for network in targets:
+        network.set_weights(theirs.get_weights())
+
+
 # === Served outputs ===
 
 

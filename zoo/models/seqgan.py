@@ -1,58 +1,17 @@
 """SeqGAN: an LSTM generator trained by policy gradient, rewarded by a CNN
 discriminator through Monte-Carlo rollouts (Yu et al. 2017)."""
 
-import keras
 import numpy as np
 import tensorflow as tf
-from keras import layers
 
-from zoo import files
 from zoo import sequences
 from zoo.base import AdversarialModel
 from zoo.layers import whole_number
 from zoo.registry import register
 
 #: The paper's discriminator (LantaoYu/SeqGAN, sequence_gan.py): n-gram widths and filters per width.
-PAPER_FILTER_SIZES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20)
-PAPER_NUM_FILTERS = (100, 200, 200, 200, 200, 100, 100, 100, 100, 100, 160, 160)
-
-
-# === The discriminator ===
-
-
-def seqgan_discriminator(vocab_size, length, embedding_dim=64, filter_sizes=PAPER_FILTER_SIZES,
-                         num_filters=PAPER_NUM_FILTERS, l2=0.2, name="discriminator"):
-    """SeqGAN's CNN: token embedding, one convolution per n-gram width with
-    max-over-time pooling, a highway layer (transform-gate bias -2), dropout,
-    one logit (real vs generated).
-
-    Dropout is an input, ``keep``: the mask scaled by 1 / keep-probability,
-    ``[batch, sum(num_filters)]`` (ones at inference). The model draws it
-    from its replica-aware seed generator, so the masks of a global batch do
-    not depend on the number of replicas. ``l2``: the paper's weight on the
-    output layer's ``tf.nn.l2_loss`` (half the squared norm).
-    """
-    if len(filter_sizes) != len(num_filters) or not filter_sizes:
-        raise ValueError(f"filter_sizes and num_filters must pair up, got {list(filter_sizes)} and {list(num_filters)}.")
-    too_wide = [w for w in filter_sizes if not 1 <= int(w) <= length]
-    if too_wide:
-        raise ValueError(f"filter widths must be in [1, length={length}], got {too_wide}.")
-    features = int(sum(num_filters))
-    tokens = keras.Input((length,), dtype="int32", name="tokens")
-    keep = keras.Input((features,), name="keep")
-    x = layers.Embedding(vocab_size, embedding_dim, name="embedding")(tokens)
-    pooled = [layers.GlobalMaxPooling1D()(layers.Conv1D(int(f), int(w), activation="relu", name=f"conv_{w}")(x))
-              for w, f in zip(filter_sizes, num_filters)]
-    h = layers.Concatenate()(pooled) if len(pooled) > 1 else pooled[0]
-    gate = layers.Dense(features, activation="sigmoid", bias_initializer=keras.initializers.Constant(-2.0),
-                        name="highway_gate")(h)
-    transformed = layers.Dense(features, activation="relu", name="highway")(h)
-    h = gate * transformed + (1.0 - gate) * h
-    h = h * keep
-    regularizer = keras.regularizers.L2(l2 / 2.0) if l2 else None
-    logits = layers.Dense(1, dtype="float32", kernel_regularizer=regularizer, bias_regularizer=regularizer,
-                          name="logit")(h)
-    return keras.Model([tokens, keep], layers.Reshape(())(logits), name=name)
+PAPER_FILTER_SIZES = sequences.SEQGAN_FILTER_SIZES
+PAPER_NUM_FILTERS = sequences.SEQGAN_NUM_FILTERS
 
 
 # === Rollouts ===
@@ -175,7 +134,7 @@ class SeqGAN(AdversarialModel):
             raise ValueError(f"rollout_lag must be in [0, 1], got {rollout_lag!r}.")
         super().__init__(
             generator=generator or ids.generator(embedding_dim, hidden_dim),
-            discriminator=discriminator or seqgan_discriminator(
+            discriminator=discriminator or sequences.cnn_discriminator(
                 ids.vocab_size, ids.length, whole_number("d_embedding_dim", d_embedding_dim, minimum=1),
                 filter_sizes, num_filters, float(d_l2)),
             latent_dim=None, adversarial_loss="non_saturating", d_steps=d_steps, seed=seed, **kwargs,
@@ -291,18 +250,7 @@ class SeqGAN(AdversarialModel):
 
     def load_pretrained_generator(self, path):
         """Copies G (and the rollout network) from a trained ``mle_lm``."""
-        source = files.load_model(files.keras_file(path))
-        theirs = getattr(source, "generator", None)
-        if getattr(source, "registry_name", None) not in ("mle_lm", "seqgan") or theirs is None:
-            raise ValueError(f"{path} holds a {getattr(source, 'registry_name', type(source).__name__)}; "
-                             "pretrained_generator takes an mle_lm (or seqgan) model.")
-        mine = [tuple(w.shape) for w in self.generator.weights]
-        if [tuple(w.shape) for w in theirs.weights] != mine or source.vocabulary != self.vocabulary:
-            raise ValueError(f"{path}'s generator (vocab_size {source.vocab_size}, embedding {source.embedding_dim}, "
-                             f"hidden {source.hidden_dim}) does not match this one (vocab_size {self.vocab_size}, "
-                             f"embedding {self.embedding_dim}, hidden {self.hidden_dim}), or its vocabulary differs.")
-        self.generator.set_weights(theirs.get_weights())
-        self.rollout.set_weights(theirs.get_weights())
+        sequences.copy_pretrained_generator(self, path, [self.generator, self.rollout])
 
     def pretrain_discriminator(self, real, steps, batch_size=64):
         """``steps`` D updates on batches of ``real`` (cycled, shuffled
