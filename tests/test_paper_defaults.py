@@ -63,6 +63,12 @@ PAPER_DEFAULTS = {
                 "num_filters": [100, 200, 200, 200, 200, 100, 100, 100, 100, 100, 160, 160],
                 "embedding_dim": 32, "hidden_dim": 32, "length": 20, "vocab_size": 5000},
                (("Adam", {"learning_rate": 1e-2}), ("Adam", {"learning_rate": 1e-4}))),
+    # Nie et al. 2019 (RelGAN): RSGAN loss, D widths 2-5 with 300 filters each on a 64-d embedding,
+    # exponential annealing to beta_max 1000 (synthetic data), Adam 1e-4 for G and D.
+    "gumbel_gan": ({"loss": "relativistic", "max_inverse_temperature": 1000.0, "d_embedding_dim": 64,
+                    "filter_sizes": [2, 3, 4, 5], "num_filters": [300, 300, 300, 300], "embedding_dim": 32,
+                    "hidden_dim": 32, "length": 20, "vocab_size": 5000},
+                   (("Adam", {"learning_rate": 1e-4}), ("Adam", {"learning_rate": 1e-4}))),
 }
 
 #: Small constructor overrides that leave every defaulted attribute above alone.
@@ -75,6 +81,7 @@ SMALL = {
     "glo": {"g_filters": 4, "num_codes": 10},
     "mle_lm": {},
     "seqgan": {},
+    "gumbel_gan": {},
 }
 
 

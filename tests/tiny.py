@@ -37,6 +37,9 @@ MLE_LM = dict(vocab_size=30, length=6, embedding_dim=4, hidden_dim=4)
 MLE_LM_WORDS = dict(length=6, embedding_dim=4, hidden_dim=4, vocabulary=["the", "cat", ",", "sat", ".", "("])
 SEQGAN = dict(MLE_LM, d_embedding_dim=4, filter_sizes=[2, 3], num_filters=[4, 3], rollouts=2)
 SEQGAN_WORDS = dict(MLE_LM_WORDS, d_embedding_dim=4, filter_sizes=[2, 6], num_filters=[3, 4], rollouts=2, d_steps=2)
+GUMBEL = dict(MLE_LM, d_embedding_dim=4, filter_sizes=[2, 3], num_filters=[4, 3], anneal_steps=3)
+GUMBEL_WORDS = dict(MLE_LM_WORDS, d_embedding_dim=4, filter_sizes=[2, 6], num_filters=[3, 4], anneal_steps=3,
+                    d_steps=2)
 REALNVP = dict(image_shape=(8, 8, 1), n_scales=1, couplings=1, final_couplings=1, filters=4, hidden_layers=1)
 
 TINY = {
@@ -54,6 +57,8 @@ TINY = {
     "dcgan": Case(DCGAN_LIKE),
     "gan": Case(GAN, {"resume": dict(GAN, d_steps=2)}),
     "glo": Case(GLO, {"config": dict(GLO, l2_weight=0.5)}),
+    "gumbel_gan": Case(GUMBEL, {"config": dict(GUMBEL_WORDS, loss="standard", max_inverse_temperature=10.0),
+                                "save": GUMBEL_WORDS, "replicas": GUMBEL_WORDS, "export": GUMBEL_WORDS}),
     "lsgan": Case(DCGAN_LIKE, export_steps=2),
     # Instance normalization is a known TFLite trap: checked at every quantization.
     # Both id conventions: oracle-style ids, and a vocabulary (end, padding, text).

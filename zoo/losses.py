@@ -174,6 +174,17 @@ def gradient_penalty(critic, real, fake, mix):
 
 # === Lookup by family name ===
 
+def relativistic_generator_loss(real_logits, fake_logits):
+    """RSGAN's G loss (Jolicoeur-Martineau 2019, RelGAN's choice):
+    -log sigmoid(D(G(z)) - D(x)), pairing each fake with a real example."""
+    return _per_example(tf.nn.softplus(-(tf.cast(fake_logits, tf.float32) - tf.cast(real_logits, tf.float32))))
+
+
+def relativistic_discriminator_loss(real_logits, fake_logits):
+    """RSGAN's D loss: -log sigmoid(D(x) - D(G(z)))."""
+    return _per_example(tf.nn.softplus(-(tf.cast(real_logits, tf.float32) - tf.cast(fake_logits, tf.float32))))
+
+
 FAMILIES = {
     "minimax": (minimax_generator_loss, minimax_discriminator_loss),
     "non_saturating": (non_saturating_generator_loss, non_saturating_discriminator_loss),

@@ -37,6 +37,12 @@ def inverse_cdf(logits, uniform, temperature):
     return tf.minimum(tf.reduce_sum(below, axis=-1), tf.shape(logits)[-1] - 1)
 
 
+def gumbel_noise(uniform):
+    """Standard Gumbel noise ``-log(-log(u))`` of uniforms in [0, 1)."""
+    tiny = 1e-10
+    return -tf.math.log(-tf.math.log(uniform + tiny) + tiny)
+
+
 def shift_right(tokens, start_token):
     """The teacher-forcing inputs of ``tokens`` ``[batch, length]``: the
     start token, then each token but the last."""
@@ -143,6 +149,32 @@ class TokenGenerator(layers.Layer):
                 done = tf.logical_or(done, tf.equal(token, self.end_token))
             out.append(token)
         return tf.stack(out, axis=1)
+
+    def relaxed_sample(self, gumbel, inverse_temperature):
+        """Gumbel-softmax samples (RelGAN's): ``(tokens [batch, length],
+        one_hot [batch, length, vocab])``. Token t is ``argmax(logits_t +
+        g_t)`` (an exact draw from the model, fed back as the next input);
+        its relaxation ``softmax(inverse_temperature * (logits_t + g_t))``
+        is differentiable in G's weights. ``gumbel``: standard Gumbel noise
+        ``[batch, length, vocab]`` (``gumbel_noise``). After an end token,
+        padding (and its exact one-hot)."""
+        batch = tf.shape(gumbel)[0]
+        state = self.initial_state(batch)
+        token = tf.fill([batch], self.start_token)
+        done = tf.zeros([batch], tf.bool)
+        tokens, relaxed = [], []
+        for t in range(self.length):
+            logits, state = self.step(token, state)
+            perturbed = tf.cast(logits, tf.float32) + gumbel[:, t]
+            token = tf.argmax(perturbed, axis=-1, output_type=tf.int32)
+            soft = tf.nn.softmax(inverse_temperature * perturbed, axis=-1)
+            if self.end_token is not None:
+                token = tf.where(done, self.pad_token, token)
+                soft = tf.where(done[:, None], tf.one_hot(token, self.vocab_size), soft)
+                done = tf.logical_or(done, tf.equal(token, self.end_token))
+            tokens.append(token)
+            relaxed.append(soft)
+        return tf.stack(tokens, axis=1), tf.stack(relaxed, axis=1)
 
     def call(self, inputs):
         noise, temperature = inputs
