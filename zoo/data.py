@@ -173,7 +173,7 @@ TOKEN_SOURCES = ("oracle", "words")
 ORACLE_SPLIT_SEEDS = {"train": 0, "test": 1}
 
 
-def _text_path(source, split):
+def text_path(source, split):
     """``source`` with ``{split}`` filled in (``.../{split}.bbe.txt``)."""
     if "{split}" not in source:
         raise DataError(f"a words source is a path template with {{split}} (e.g. 'data/{{split}}.txt'), got {source!r}.")
@@ -204,9 +204,9 @@ def token_arrays(source, tokens, *, split="train", length=20, vocabulary_size=No
             raise DataError(f"num_sequences must be a whole number >= 1, got {num_sequences!r}.")
         return oracle_of(source, length).sample(int(num_sequences), seed=ORACLE_SPLIT_SEEDS[split]), None
     vocabulary = _vocabulary(source, vocabulary_size)
-    ids, _ = vocabulary.encode(zoo_text.read_lines(_text_path(source, split)), length, longer=longer)
+    ids, _ = vocabulary.encode(zoo_text.read_lines(text_path(source, split)), length, longer=longer)
     if not len(ids):
-        raise DataError(f"no line of {_text_path(source, split)!r} fits {length} tokens (longer={longer!r}).")
+        raise DataError(f"no line of {text_path(source, split)!r} fits {length} tokens (longer={longer!r}).")
     return ids, vocabulary
 
 
@@ -242,7 +242,7 @@ def _vocabulary(source, vocabulary_size):
     """The vocabulary of a words source: built from its train split."""
     from zoo import text as zoo_text
 
-    return zoo_text.Vocabulary.build(zoo_text.read_lines(_text_path(source, "train")), max_size=vocabulary_size)
+    return zoo_text.Vocabulary.build(zoo_text.read_lines(text_path(source, "train")), max_size=vocabulary_size)
 
 
 def load_tokens(source, tokens, *, split="train", batch_size=64, length=20, vocabulary_size=None,
