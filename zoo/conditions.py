@@ -421,7 +421,6 @@ class Temperature(Condition):
         return [tf.debugging.Assert(ok, ["temperature must be > 0"], name="check_temperature")]
 
 
-
 # === Endpoints ===
 
 

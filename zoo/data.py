@@ -1,7 +1,9 @@
 """Datasets: TFDS by name or a folder of images -> batched ``tf.data``.
 
-Every loader returns fixed-size batches of float32 images scaled to [-1, 1]
-(and int32 labels when ``with_labels=True``), shuffled, cached and prefetched.
+Every image loader returns fixed-size batches of float32 images scaled to
+[-1, 1] (and int32 labels when ``with_labels=True``), shuffled, cached and
+prefetched; ``load_tokens`` gives int32 token ids of the SeqGAN oracle or of
+a text file for the sequence models, on the same epoch core.
 
 Shuffling is keyed on ``(seed, epoch)``: with ``epochs`` set, the dataset is
 the concatenation of those epochs, each shuffled by its own key, so training
