@@ -249,7 +249,7 @@ def main(argv=None):
     t.add_argument("--verbose", type=int, default=1, help="0 silent, 1 progress bar, 2 one line per epoch")
     t.set_defaults(func=_cmd_train)
 
-    s = sub.add_parser("sample", help="write a PNG grid of samples")
+    s = sub.add_parser("sample", help="write a PNG grid of samples (sequence models: print sentences)")
     s.add_argument("model", help=".keras file, training workdir, or exported model folder")
     s.add_argument("-n", type=_positive_int, default=64, help="number of samples (default 64)")
     s.add_argument("-o", "--output", default="samples.png")
