@@ -353,33 +353,22 @@ def random_images(shape, n, seed=0):
     return np.clip(up + 0.1 * rng.standard_normal(up.shape), -1, 1).astype("float32")
 
 
-class UniformNoise(Condition):
+class UniformNoise(Latent):
     """u ~ U[0, 1) per sampled token, ``[n, length]``: a sequence model's
     randomness (token t is the inverse CDF of its distribution at u[t], so
     a row's sentence depends on its own row alone); drawn from ``seed``
-    when not given."""
-
-    name = "latent"
-    has_default = True
+    when not given. The latent's shape checks, plus its range."""
 
     def __init__(self, length):
-        self.length = int(length)
-        self.shape = (self.length,)
+        super().__init__(length)
+        self.length = self.dim
         self.hint = f"float32 [n, {self.length}] in [0, 1)"
 
     def draw(self, n, seed=0):
         return np.random.default_rng(seed).random((n, self.length)).astype("float32")
 
     def check(self, value, n, seed=0):
-        if value is None:
-            if n is None:
-                raise ValueError("generate() needs n or latent=.")
-            return self.draw(n, seed)
-        value = np.asarray(value, dtype="float32")
-        if value.ndim != 2 or value.shape[1] != self.length or len(value) == 0:
-            raise ValueError(f"latent must have shape [n, {self.length}], got {value.shape}.")
-        if n is not None and len(value) != n:
-            raise ValueError(f"latent must hold {n} rows (one per sample), got {len(value)}.")
+        value = super().check(value, n, seed)
         if not np.all((value >= 0) & (value < 1)):
             raise ValueError(f"latent must be uniform noise in [0, 1), got values in [{value.min()}, {value.max()}].")
         return value

@@ -382,3 +382,65 @@ def batched_nll(ids, sampler, tokens, temperature=1.0, batch_size=1000):
     step = tf.function(lambda t: ids.nll(sampler, t, temperature=temperature))
     return np.concatenate([step(tf.constant(tokens[i : i + batch_size])).numpy().astype(np.float64)
                            for i in range(0, len(tokens), batch_size)])
+
+
+def dropout_keep(draw, batch, features, rate):
+    """A dropout mask scaled by 1 / keep-probability, ``[batch, features]``,
+    drawn by ``draw`` (a model's replica-aware ``draw``); ones at rate 0."""
+    if rate == 0.0:
+        return tf.ones([batch, features])
+    keep = 1.0 - rate
+    return tf.cast(draw(batch, [features], "uniform") < keep, tf.float32) / keep
+
+
+# === What the sequence models share as models ===
+
+
+class TokenModel:
+    """The methods ``mle_lm``, ``seqgan`` and ``gumbel_gan`` share, mixed in
+    ahead of their base (``GenerativeModel`` or ``AdversarialModel``: one
+    sequence model is not a GAN, two are, so no single base can hold them).
+    A model calls ``_use_token_space`` in its constructor and sets
+    ``self.sampler`` (its generator's ``TokenGenerator``); everything here
+    follows from those two."""
+
+    OUTPUTS = ("tokens", "text")
+    TFLITE_OUTPUTS = ("tokens",)
+
+    def _use_token_space(self, ids, embedding_dim, hidden_dim):
+        """Stores ``ids`` and the config attributes that follow from it."""
+        self.ids = ids
+        self.vocab_size, self.length, self.start_token, self.vocabulary = (
+            ids.vocab_size, ids.length, ids.start_token, ids.words)
+        self.embedding_dim, self.hidden_dim = embedding_dim, hidden_dim
+
+    @property
+    def end_token(self):
+        return self.ids.end_token
+
+    def conditions(self):
+        return self.ids.conditions()
+
+    def example_batch(self, n=8, seed=0):
+        """Random training sequences (with a vocabulary: words, an end, padding)."""
+        return self.ids.example_batch(n, seed)
+
+    def nll(self, tokens, temperature=1.0, batch_size=1000):
+        """Each sequence's mean -log p(token | prefix) in nats (float64
+        ``[n]``) under the generator at ``temperature``: NLL-test on
+        held-out sequences."""
+        return batched_nll(self.ids, self.sampler, tokens, temperature, batch_size)
+
+    def sentences(self, tokens):
+        """The text of id rows, as the export serves it."""
+        return self.ids.sentences(tokens)
+
+    def sample_text(self, n, seed=0, temperature=1.0):
+        """``n`` sampled sentences."""
+        return self.sentences(self.generate(n, seed=seed, temperature=temperature))
+
+    def export_metadata(self):
+        return self.ids.metadata()
+
+    def serving_outputs(self, generated, tflite=False):
+        return self.ids.outputs(generated, self.TFLITE_OUTPUTS if tflite else self.OUTPUTS)

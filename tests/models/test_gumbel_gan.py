@@ -3,16 +3,14 @@ sums to one and hardens as beta grows, D's gradient reaches G only through
 the relaxation, the annealing schedule, the relativistic losses, and
 learning a small oracle (a frozen G does not)."""
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import build
+from helpers import build, small_oracle_nll
 from tiny import TINY
 from zoo import losses, sequences
 from zoo.models.gumbel_gan import GumbelGAN, inverse_temperature
-from zoo.oracle import OracleLSTM
 
 KWARGS = TINY["gumbel_gan"].kwargs
 WORDS = TINY["gumbel_gan"].overrides["save"]
@@ -69,18 +67,9 @@ def test_relativistic_losses_pair_each_fake_with_a_real_example():
 
 
 def small_oracle_scores(g_learning_rate, steps=150, seed=0):
-    """The oracle's NLL of G's samples after ``steps`` steps on the small
-    random oracle of the SeqGAN test, G from scratch."""
-    keras.utils.set_random_seed(seed)
-    oracle = OracleLSTM.random(seed=1, vocabulary=12, embedding=8, hidden=8, length=6)
-    real = oracle.sample(2048, seed=0)
-    model = build(GumbelGAN, dict(vocab_size=12, length=6, embedding_dim=8, hidden_dim=16, d_embedding_dim=8,
-                                  filter_sizes=[1, 2, 3], num_filters=[8, 8, 8], max_inverse_temperature=100.0,
-                                  anneal_steps=steps, seed=0),
-                  g_optimizer={"learning_rate": g_learning_rate}, d_optimizer={"learning_rate": 1e-3})
-    ds = tf.data.Dataset.from_tensor_slices(real).shuffle(2048, seed=0).repeat().batch(64)
-    model.fit(ds, epochs=1, steps_per_epoch=steps, verbose=0)
-    return float(oracle.nll(model.generate(2000, seed=4)).mean())
+    """The small oracle's NLL of G's samples after ``steps`` steps, G from scratch."""
+    return small_oracle_nll(GumbelGAN, dict(max_inverse_temperature=100.0, anneal_steps=steps), g_learning_rate,
+                            1e-3, steps, seed)
 
 
 def test_gumbel_gan_learns_a_small_oracle_through_the_relaxation():

@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import build, fit_once
+from helpers import build, fit_once, small_oracle_nll
 from tiny import TINY
 from zoo.models.mle_lm import MLELanguageModel
 from zoo.models.seqgan import SeqGAN, policy_gradient_loss, rollout_rewards, token_log_probs
-from zoo.oracle import OracleLSTM
 
 KWARGS = TINY["seqgan"].kwargs
 WORDS = TINY["seqgan"].overrides["save"]
@@ -101,17 +100,8 @@ def test_discriminator_pretraining_separates_real_from_generated():
 
 
 def small_oracle_scores(g_learning_rate, steps=150, seed=0):
-    """The oracle's NLL of G's samples after ``steps`` SeqGAN steps on a
-    small random oracle (vocabulary 12, length 6), G from scratch."""
-    keras.utils.set_random_seed(seed)
-    oracle = OracleLSTM.random(seed=1, vocabulary=12, embedding=8, hidden=8, length=6)
-    real = oracle.sample(2048, seed=0)
-    model = build(SeqGAN, dict(vocab_size=12, length=6, embedding_dim=8, hidden_dim=16, d_embedding_dim=8,
-                               filter_sizes=[1, 2, 3], num_filters=[8, 8, 8], rollouts=4, seed=0),
-                  g_optimizer={"learning_rate": g_learning_rate}, d_optimizer={"learning_rate": 1e-2})
-    ds = tf.data.Dataset.from_tensor_slices(real).shuffle(2048, seed=0).repeat().batch(64)
-    model.fit(ds, epochs=1, steps_per_epoch=steps, verbose=0)
-    return float(oracle.nll(model.generate(2000, seed=4)).mean())
+    """The small oracle's NLL of G's samples after ``steps`` SeqGAN steps, G from scratch."""
+    return small_oracle_nll(SeqGAN, dict(rollouts=4), g_learning_rate, 1e-2, steps, seed)
 
 
 def test_seqgan_learns_a_small_oracle_by_policy_gradient():

@@ -24,7 +24,7 @@ def inverse_temperature(step, maximum, anneal_steps):
 
 
 @register("gumbel_gan", "Gumbel-softmax text GAN (RelGAN-style): relaxed one-hot samples, D's gradient reaches G")
-class GumbelGAN(AdversarialModel):
+class GumbelGAN(sequences.TokenModel, AdversarialModel):
     """A text GAN trained through a continuous relaxation of sampling.
 
     G (the LSTM of ``mle_lm``) draws token t as ``argmax(logits_t + g_t)``
@@ -81,8 +81,6 @@ class GumbelGAN(AdversarialModel):
     LOSS_NAMES = ("d_loss", "g_loss", "inverse_temperature")
     DEFAULT_G_OPTIMIZER = ("Adam", {"learning_rate": 1e-4})
     DEFAULT_D_OPTIMIZER = ("Adam", {"learning_rate": 1e-4})
-    OUTPUTS = ("tokens", "text")
-    TFLITE_OUTPUTS = ("tokens",)
 
     def __init__(self, vocab_size=5000, length=20, embedding_dim=32, hidden_dim=32, start_token=0, vocabulary=None,
                  d_embedding_dim=64, filter_sizes=(2, 3, 4, 5), num_filters=(300, 300, 300, 300), dropout=0.25,
@@ -104,10 +102,8 @@ class GumbelGAN(AdversarialModel):
                 filter_sizes, num_filters, float(d_l2), one_hot=True),
             latent_dim=None, d_steps=d_steps, seed=seed, **kwargs,
         )
-        self.ids = ids
-        self.vocab_size, self.length, self.start_token, self.vocabulary = (
-            ids.vocab_size, ids.length, ids.start_token, ids.words)
-        self.embedding_dim, self.hidden_dim, self.d_embedding_dim = embedding_dim, hidden_dim, int(d_embedding_dim)
+        self._use_token_space(ids, embedding_dim, hidden_dim)
+        self.d_embedding_dim = int(d_embedding_dim)
         self.filter_sizes, self.num_filters = [int(w) for w in filter_sizes], [int(f) for f in num_filters]
         self.dropout, self.d_l2 = float(dropout), float(d_l2)
         self.max_inverse_temperature = float(max_inverse_temperature)
@@ -116,18 +112,6 @@ class GumbelGAN(AdversarialModel):
         self.g_loss_fn, self.d_loss_fn = LOSSES[loss]
         self.pretrained_generator = pretrained_generator
         self.sampler = self.generator.get_layer("tokens")
-
-    @property
-    def end_token(self):
-        return self.ids.end_token
-
-    # === Inputs ===
-
-    def conditions(self):
-        return self.ids.conditions()
-
-    def example_batch(self, n=8, seed=0):
-        return self.ids.example_batch(n, seed)
 
     # === Pieces of the step ===
 
@@ -140,15 +124,9 @@ class GumbelGAN(AdversarialModel):
         uniform = self.draw(batch, [self.length, self.vocab_size], "uniform")
         return self.sampler.relaxed_sample(sequences.gumbel_noise(uniform), self.beta())
 
-    def keep_mask(self, batch):
-        features = sum(self.num_filters)
-        if self.dropout == 0.0:
-            return tf.ones([batch, features])
-        keep = 1.0 - self.dropout
-        return tf.cast(self.draw(batch, [features], "uniform") < keep, tf.float32) / keep
-
     def _logits(self, one_hot, batch):
-        return self.discriminator([one_hot, self.keep_mask(batch)], training=True)
+        keep = sequences.dropout_keep(self.draw, batch, sum(self.num_filters), self.dropout)
+        return self.discriminator([one_hot, keep], training=True)
 
     def _discriminator_step(self, real, batch):
         _, fake = self.relaxed_samples(batch)
@@ -180,25 +158,9 @@ class GumbelGAN(AdversarialModel):
         self._generator_step(real, batch)
         return self._logs()
 
-    # === Before the first epoch, likelihood, samples, text (as seqgan) ===
+    # === Before the first epoch ===
 
     def init_from_data(self, load_split):
         if self.pretrained_generator:
             sequences.copy_pretrained_generator(self, self.pretrained_generator, [self.generator])
             print(f"gumbel_gan: generator from {self.pretrained_generator}")
-
-    def nll(self, tokens, temperature=1.0, batch_size=1000):
-        """G's per-sequence mean nats per token (NLL-test), float64 ``[n]``."""
-        return sequences.batched_nll(self.ids, self.sampler, tokens, temperature, batch_size)
-
-    def sentences(self, tokens):
-        return self.ids.sentences(tokens)
-
-    def sample_text(self, n, seed=0, temperature=1.0):
-        return self.sentences(self.generate(n, seed=seed, temperature=temperature))
-
-    def export_metadata(self):
-        return self.ids.metadata()
-
-    def serving_outputs(self, generated, tflite=False):
-        return self.ids.outputs(generated, self.TFLITE_OUTPUTS if tflite else self.OUTPUTS)

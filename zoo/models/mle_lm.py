@@ -9,7 +9,7 @@ from zoo.registry import register
 
 
 @register("mle_lm", "LSTM language model trained by teacher forcing (MLE): the baseline and pretraining of text GANs")
-class MLELanguageModel(GenerativeModel):
+class MLELanguageModel(sequences.TokenModel, GenerativeModel):
     """An LSTM language model: the baseline the sequence GANs are measured
     against, and the pretraining of their generators.
 
@@ -62,32 +62,15 @@ class MLELanguageModel(GenerativeModel):
     GENERATORS = ("generator",)
     DEFAULT_OPTIMIZERS = {"optimizer": ("Adam", {"learning_rate": 1e-2})}
     LOSS_NAMES = ("loss",)
-    OUTPUTS = ("tokens", "text")
-    TFLITE_OUTPUTS = ("tokens",)
 
     def __init__(self, vocab_size=5000, length=20, embedding_dim=32, hidden_dim=32, start_token=0,
                  vocabulary=None, seed=0, generator=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.ids = sequences.TokenSpace(vocab_size, length, start_token, vocabulary)
-        self.embedding_dim = whole_number("embedding_dim", embedding_dim, minimum=1)
-        self.hidden_dim = whole_number("hidden_dim", hidden_dim, minimum=1)
-        self.vocab_size, self.length, self.start_token = self.ids.vocab_size, self.ids.length, self.ids.start_token
-        self.vocabulary = self.ids.words
+        self._use_token_space(sequences.TokenSpace(vocab_size, length, start_token, vocabulary),
+                              whole_number("embedding_dim", embedding_dim, minimum=1),
+                              whole_number("hidden_dim", hidden_dim, minimum=1))
         self.generator = generator or self.ids.generator(self.embedding_dim, self.hidden_dim)
         self.sampler = self.generator.get_layer("tokens")
-
-    @property
-    def end_token(self):
-        return self.ids.end_token
-
-    # === Inputs ===
-
-    def conditions(self):
-        return self.ids.conditions()
-
-    def example_batch(self, n=8, seed=0):
-        """Random training sequences (with a vocabulary: words, an end, padding)."""
-        return self.ids.example_batch(n, seed)
 
     # === Training: teacher forcing ===
 
@@ -100,25 +83,3 @@ class MLELanguageModel(GenerativeModel):
         self.apply_update(self.optimizer, loss, self.generator.trainable_variables, tape)
         self._track("loss", per_example)
         return self._logs()
-
-    # === Likelihood, samples, text ===
-
-    def nll(self, tokens, temperature=1.0, batch_size=1000):
-        """Each sequence's mean -log p(token | prefix) in nats (float64
-        ``[n]``) under the model at ``temperature``: NLL-test on held-out
-        sequences."""
-        return sequences.batched_nll(self.ids, self.sampler, tokens, temperature, batch_size)
-
-    def sentences(self, tokens):
-        """The text of id rows, as the export serves it."""
-        return self.ids.sentences(tokens)
-
-    def sample_text(self, n, seed=0, temperature=1.0):
-        """``n`` sampled sentences."""
-        return self.sentences(self.generate(n, seed=seed, temperature=temperature))
-
-    def export_metadata(self):
-        return self.ids.metadata()
-
-    def serving_outputs(self, generated, tflite=False):
-        return self.ids.outputs(generated, self.TFLITE_OUTPUTS if tflite else self.OUTPUTS)

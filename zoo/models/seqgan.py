@@ -56,7 +56,7 @@ def token_log_probs(sampler, ids, tokens, training=False):
 
 
 @register("seqgan", "SeqGAN: LSTM generator by policy gradient with Monte-Carlo rollout rewards from a CNN D (Yu et al. 2017)")
-class SeqGAN(AdversarialModel):
+class SeqGAN(sequences.TokenModel, AdversarialModel):
     """SeqGAN.
 
     Sampling tokens is not differentiable, so D's gradient cannot reach G;
@@ -118,8 +118,6 @@ class SeqGAN(AdversarialModel):
     LOSS_NAMES = ("d_loss", "g_loss", "reward")
     DEFAULT_G_OPTIMIZER = ("Adam", {"learning_rate": 1e-2})
     DEFAULT_D_OPTIMIZER = ("Adam", {"learning_rate": 1e-4})
-    OUTPUTS = ("tokens", "text")
-    TFLITE_OUTPUTS = ("tokens",)
 
     def __init__(self, vocab_size=5000, length=20, embedding_dim=32, hidden_dim=32, start_token=0, vocabulary=None,
                  d_embedding_dim=64, filter_sizes=PAPER_FILTER_SIZES, num_filters=PAPER_NUM_FILTERS, dropout=0.25,
@@ -139,10 +137,8 @@ class SeqGAN(AdversarialModel):
                 filter_sizes, num_filters, float(d_l2)),
             latent_dim=None, adversarial_loss="non_saturating", d_steps=d_steps, seed=seed, **kwargs,
         )
-        self.ids = ids
-        self.vocab_size, self.length, self.start_token, self.vocabulary = (
-            ids.vocab_size, ids.length, ids.start_token, ids.words)
-        self.embedding_dim, self.hidden_dim, self.d_embedding_dim = embedding_dim, hidden_dim, int(d_embedding_dim)
+        self._use_token_space(ids, embedding_dim, hidden_dim)
+        self.d_embedding_dim = int(d_embedding_dim)
         self.filter_sizes, self.num_filters = [int(w) for w in filter_sizes], [int(f) for f in num_filters]
         self.dropout, self.d_l2, self.rollout_lag = float(dropout), float(d_l2), float(rollout_lag)
         self.rollouts = whole_number("rollouts", rollouts, minimum=1)
@@ -157,18 +153,6 @@ class SeqGAN(AdversarialModel):
     def network_names(cls):
         return cls.GENERATORS + cls.DISCRIMINATORS + ("rollout",)
 
-    @property
-    def end_token(self):
-        return self.ids.end_token
-
-    # === Inputs ===
-
-    def conditions(self):
-        return self.ids.conditions()
-
-    def example_batch(self, n=8, seed=0):
-        return self.ids.example_batch(n, seed)
-
     # === Pieces of the step ===
 
     def sample_tokens(self, batch):
@@ -177,11 +161,7 @@ class SeqGAN(AdversarialModel):
 
     def keep_mask(self, batch, training=True):
         """D's dropout mask (scaled), drawn for the global batch."""
-        features = sum(self.num_filters)
-        if not training or self.dropout == 0.0:
-            return tf.ones([batch, features])
-        keep = 1.0 - self.dropout
-        return tf.cast(self.draw(batch, [features], "uniform") < keep, tf.float32) / keep
+        return sequences.dropout_keep(self.draw, batch, sum(self.num_filters), self.dropout if training else 0.0)
 
     def real_probability(self, tokens):
         """D's probability that each sequence is real (inference: no dropout)."""
@@ -276,21 +256,3 @@ class SeqGAN(AdversarialModel):
         if self.d_pretrain_steps:
             loss = self.pretrain_discriminator(load_split(), self.d_pretrain_steps)
             print(f"seqgan: discriminator pretrained for {self.d_pretrain_steps} steps (loss {loss:.4f})")
-
-    # === Likelihood, samples, text (as mle_lm) ===
-
-    def nll(self, tokens, temperature=1.0, batch_size=1000):
-        """G's per-sequence mean nats per token (NLL-test), float64 ``[n]``."""
-        return sequences.batched_nll(self.ids, self.sampler, tokens, temperature, batch_size)
-
-    def sentences(self, tokens):
-        return self.ids.sentences(tokens)
-
-    def sample_text(self, n, seed=0, temperature=1.0):
-        return self.sentences(self.generate(n, seed=seed, temperature=temperature))
-
-    def export_metadata(self):
-        return self.ids.metadata()
-
-    def serving_outputs(self, generated, tflite=False):
-        return self.ids.outputs(generated, self.TFLITE_OUTPUTS if tflite else self.OUTPUTS)
