@@ -282,3 +282,9 @@ def test_sampling_a_sequence_model_refuses_image_options_and_a_bad_temperature(t
     dcgan.save(str(tmp_path / "dcgan.keras"))
     assert "--temperature is for sequence models" in error_of(
         capsys, ["sample", str(tmp_path / "dcgan.keras"), "--temperature", "0.5"])
+
+
+def test_evaluate_refuses_a_sequence_model_with_where_to_score_it(capsys):
+    shipped = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "saved_models", "mle_lm_oracle")
+    err = error_of(capsys, ["evaluate", shipped, "--dataset", "mnist", "-n", "10"])
+    assert "is a sequence model" in err and "benchmarks/sequence_oracle.py" in err

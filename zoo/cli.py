@@ -49,34 +49,38 @@ def _rate_line(summary):
 
 
 def _load_for_sampling(path):
-    """A .keras file, a training work directory, or an exported SavedModel folder."""
+    """A .keras file, a training work directory, or an exported SavedModel
+    folder of an image model."""
+    generate, _ = _samplers(path)
+    if generate is None:
+        raise ValueError(f"{path} is a sequence model; `evaluate` scores images. Score it with "
+                         "benchmarks/sequence_oracle.py (oracle) or benchmarks/sequence_text.py (text).")
+    return generate
+
+
+def _samplers(path):
+    """``(generate, sentences)`` of a model, one of them ``None``:
+    ``generate(n, seed, **condition) -> images`` for an image model,
+    ``sentences(n, seed, temperature) -> [str]`` for a sequence model. A
+    .keras file (or work directory) is loaded once; an export is read
+    through its own signature."""
     from zoo import export, files
 
     path = files.keras_file(path)
     if os.path.isdir(path):
-        return export.sampler(path)
+        if export.is_text_export(path):
+            return None, export.sentence_sampler(path)
+        return export.sampler(path), None
     model = files.load_model(path)
-    return lambda n, seed, **condition: model.generate(n, seed=seed, **condition)
-
-
-def _text_sampler(path):
-    """``sample(n, seed, temperature) -> [str]`` of a sequence model (a
-    .keras file, a work directory or an export), or ``None`` for an image model."""
-    from zoo import export, files
-
-    path = files.keras_file(path)
-    if os.path.isdir(path):
-        return export.sentence_sampler(path) if export.is_text_export(path) else None
-    model = files.load_model(path)
-    if "text" not in model.OUTPUTS:
-        return None
-    return lambda n, seed, temperature: model.sample_text(n, seed=seed, temperature=temperature)
+    if "text" in model.OUTPUTS:
+        return None, lambda n, seed, temperature: model.sample_text(n, seed=seed, temperature=temperature)
+    return lambda n, seed, **condition: model.generate(n, seed=seed, **condition), None
 
 
 def _cmd_sample(args):
     from zoo import images
 
-    sentences = _text_sampler(args.model)
+    generate, sentences = _samplers(args.model)
     if sentences is not None:
         if args.label is not None or args.text is not None:
             raise ValueError("--label and --text condition image models; a sequence model takes --temperature.")
@@ -91,7 +95,6 @@ def _cmd_sample(args):
         return
     if args.temperature is not None:
         raise ValueError("--temperature is for sequence models (mle_lm); this model makes images.")
-    generate = _load_for_sampling(args.model)
     condition = {}
     if args.label is not None:
         condition["labels"] = args.label

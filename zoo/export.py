@@ -295,9 +295,12 @@ def sampler(path):
 
 
 def is_text_export(path):
-    """True for the export of a sequence model (its outputs include ``text``)."""
-    fn = tf.saved_model.load(latest_version(path)).signatures[SIGNATURE]
-    return "text" in fn.structured_outputs
+    """True for the export of a sequence model: its ``metadata.json`` lists
+    a ``text`` output (a SavedModel without one: its signature is read)."""
+    path = latest_version(path)
+    if os.path.exists(os.path.join(path, METADATA)):
+        return "text" in files.read_json(os.path.join(path, METADATA)).get("signature", {}).get("outputs", [])
+    return "text" in tf.saved_model.load(path).signatures[SIGNATURE].structured_outputs
 
 
 def sentence_sampler(path):
