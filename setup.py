@@ -19,6 +19,7 @@ setup(
         "pillow>=10",
         "tensorboard",  # fit(callbacks=[TensorBoard]) scalars and sample images
         "ai-edge-litert>=1.2",   # TFLite interpreter (tf.lite.Interpreter is deprecated)
+        "nltk>=3.8",   # zoo.eval.bleu: the Texygen BLEU / self-BLEU of text samples
     ],
     extras_require={
         # Every import of tests/ and benchmarks/ is declared here:

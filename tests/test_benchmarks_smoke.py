@@ -323,7 +323,8 @@ def test_sequence_oracle_smoke(tmp_path):
 def test_sequence_text_smoke(tmp_path):
     """The README's real-text script on an untrained model of a 500-word BBE
     vocabulary: every verse scored near the uniform distribution over the
-    498 ids it may draw (its logits start near zero), samples written."""
+    498 ids it may draw (its logits start near zero), samples written, BLEU
+    of its samples far below the real verses'."""
     import zoo
     from zoo import recipes
 
@@ -339,7 +340,7 @@ def test_sequence_text_smoke(tmp_path):
     out = tmp_path / "sequence_text.json"
     run = subprocess.run(
         [sys.executable, os.path.join(ROOT, "benchmarks", "sequence_text.py"), "--recipes", str(recipe),
-         "--runs", str(tmp_path / "runs"), "--samples", "3", "--out", str(out)],
+         "--runs", str(tmp_path / "runs"), "--samples", "3", "--bleu-samples", "30", "--out", str(out)],
         capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), timeout=600,
     )
     assert run.returncode == 0, run.stderr[-3000:]
@@ -347,3 +348,11 @@ def test_sequence_text_smoke(tmp_path):
     assert row["test"]["verses"] == 1835 and row["dev"]["verses"] == 1642
     assert abs(row["test"]["nll"]["1.0"] - np.log(498)) < 0.01
     assert len(row["samples"]["0.7"]) == 3
+    # BLEU: real verses share far more n-grams with the test verses than
+    # uniform draws over 498 words do, and repeat each other more.
+    real = json.loads(out.read_text())["real_dev_verses"]["12"]
+    assert real["verses"] == 30
+    untrained = row["bleu"]["1.0"]
+    assert real["bleu"]["bleu2"] > 0.5 > untrained["bleu"]["bleu2"] * 2
+    assert real["self_bleu"]["bleu2"] > 2 * untrained["self_bleu"]["bleu2"]
+    assert "| real dev verses (30, first 12 tokens) |" in run.stdout

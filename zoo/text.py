@@ -134,6 +134,10 @@ class Vocabulary:
     def decode(self, ids):
         """Sentences of id rows ``[n, length]``: up to the first end id,
         padding and start ids skipped, unknown words as ``<unk>``."""
+        return [detokenize(tokens) for tokens in self.token_lists(ids)]
+
+    def token_lists(self, ids):
+        """The tokens ``decode`` joins, one list per row (what BLEU counts)."""
         ids = np.asarray(ids)
         if ids.ndim != 2 or ids.dtype.kind not in "iu":
             raise ValueError(f"ids must be ints of shape [n, length], got {ids.dtype} of shape {ids.shape}.")
@@ -147,5 +151,5 @@ class Vocabulary:
                     break
                 if i not in (self.PAD, self.START):
                     tokens.append(self.tokens[i])
-            sentences.append(detokenize(tokens))
+            sentences.append(tokens)
         return sentences

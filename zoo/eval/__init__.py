@@ -1,4 +1,5 @@
 """Evaluation: FID, KID, IS / classifier score, precision/recall, mode
-coverage and memorization (``zoo.eval.evaluate`` runs them all)."""
+coverage and memorization (``zoo.eval.evaluate`` runs them all); BLEU /
+self-BLEU of text samples (``zoo.eval.bleu``)."""
 
-from zoo.eval import classifiers, conditional, frechet, metrics, mixtures, reference, reports  # noqa: F401
+from zoo.eval import bleu, classifiers, conditional, frechet, metrics, mixtures, reference, reports  # noqa: F401
