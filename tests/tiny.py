@@ -24,6 +24,9 @@ class Case:
 
 
 DCGAN_LIKE = dict(image_shape=(28, 28, 1), latent_dim=8, g_filters=4, d_filters=4)
+# The generator's moving average (AdversarialModel's ema_decay) through every check
+# but fit: its weights are compared on 1 vs 2 replicas, after resume, in the export.
+DCGAN_EMA = dict(DCGAN_LIKE, ema_decay=0.9)
 LABELLED = dict(image_shape=(28, 28, 1), num_classes=10, latent_dim=8, condition_dim=4, g_filters=4, d_filters=4)
 CGAN_PROJECTION = dict(LABELLED, discriminator_type="projection")
 CYCLEGAN = dict(shape_a=(16, 16, 1), shape_b=(16, 16, 1), filters=4, n_blocks=1, d_filters=4, d_layers=2, pool_size=6)
@@ -49,12 +52,13 @@ TINY = {
         "config": dict(CYCLEGAN, cycle_weight=5.0, identity_weight=0.0, norm="batch"),
         # The pool is filled from the gathered global batch: with a pool smaller
         # than the batch, the second step's D inputs mix stored and new fakes.
-        "replicas": dict(CYCLEGAN, pool_size=3),
+        "replicas": dict(CYCLEGAN, pool_size=3, ema_decay=0.9),  # both generators averaged
+        "resume": dict(CYCLEGAN, ema_decay=0.9),
         # Two SavedModels (model_a2b, model_b2a) and a TFLite file per
         # direction; instance norm and reflection padding through the converter.
         "export": dict(CYCLEGAN, shape_b=(16, 16, 3), identity_weight=0.0),
     }, tflite_reported={("a2b", None), ("a2b", "dynamic"), ("a2b", "float16"), ("b2a", None)}),
-    "dcgan": Case(DCGAN_LIKE),
+    "dcgan": Case(DCGAN_LIKE, {check: DCGAN_EMA for check in ("config", "save", "resume", "replicas", "export")}),
     "gan": Case(GAN, {"resume": dict(GAN, d_steps=2)}),
     "glo": Case(GLO, {"config": dict(GLO, l2_weight=0.5)}),
     "gumbel_gan": Case(GUMBEL, {"config": dict(GUMBEL_WORDS, loss="standard", max_inverse_temperature=10.0),

@@ -481,6 +481,17 @@ class AdversarialModel(GenerativeModel):
         adversarial_loss: a loss family of ``zoo.losses.FAMILIES``.
         d_steps: discriminator updates per generator update (same real batch,
             fresh latents for each).
+        ema_decay: ``None`` (off) or the decay of an exponential moving
+            average of each generator's weights (Karras et al. 2018; Yazici
+            et al. 2019), e.g. 0.999: after every generator update,
+            ``ema = d * ema + (1 - d) * weights`` with
+            ``d = min(ema_decay, (1 + t) / (10 + t))`` at G step t (the early
+            steps average over fewer updates, as in
+            ``tf.train.ExponentialMovingAverage``); non-trainable weights
+            (batch-norm statistics, spectral norm's ``u``) are copied.
+            ``generate``, the exports and the evaluation callback use the
+            averaged networks (``sampling_network``); training uses the live
+            ones. Every subclass accepts it (``OPTIONS``).
         seed: seeds the ``keras.random.SeedGenerator`` that draws training latents.
     """
 
@@ -492,6 +503,8 @@ class AdversarialModel(GenerativeModel):
     #: (class_name, config) of the paper's optimizers for G and D.
     DEFAULT_G_OPTIMIZER = ("Adam", {"learning_rate": 2e-4, "beta_1": 0.5})
     DEFAULT_D_OPTIMIZER = ("Adam", {"learning_rate": 2e-4, "beta_1": 0.5})
+    #: Training options every subclass takes through ``**kwargs`` (config keys too).
+    OPTIONS = ("ema_decay",)
 
     def __init__(
         self,
@@ -502,9 +515,14 @@ class AdversarialModel(GenerativeModel):
         adversarial_loss="non_saturating",
         d_steps=1,
         seed=0,
+        ema_decay=None,
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
+        if ema_decay is not None and (not isinstance(ema_decay, (int, float, np.floating)) or isinstance(
+                ema_decay, bool) or not 0.0 < float(ema_decay) < 1.0):
+            raise ValueError(f"ema_decay must be None (off) or a number in (0, 1), e.g. 0.999; got {ema_decay!r}.")
+        self.ema_decay = None if ema_decay is None else float(ema_decay)
         d_steps = whole_number("d_steps", d_steps, minimum=1)
         # A 0-d latent would draw the same sample every time.
         latent_dim = None if latent_dim is None else whole_number("latent_dim", latent_dim, minimum=1)
@@ -514,6 +532,52 @@ class AdversarialModel(GenerativeModel):
         self.adversarial_loss = adversarial_loss
         self.g_loss_fn, self.d_loss_fn = zoo_losses.get(adversarial_loss)
         self.d_steps = d_steps
+        self.add_averaged_generators()
+
+    # === Exponential moving average of the generators ===
+
+    def add_averaged_generators(self):
+        """Creates ``<name>_ema``, a copy of each generator of ``GENERATORS``
+        set so far, when ``ema_decay`` is on. A subclass that sets a further
+        generator after ``super().__init__`` calls this again."""
+        if self.ema_decay is None:
+            return
+        for name in self.GENERATORS:
+            network = getattr(self, name, None)
+            if network is not None and getattr(self, f"{name}_ema", None) is None:
+                copy_ = keras.models.clone_model(network)
+                copy_.set_weights(network.get_weights())
+                copy_.trainable = False
+                setattr(self, f"{name}_ema", copy_)
+
+    def sampling_network(self, name="generator"):
+        """The generator ``name`` as ``generate`` and the exports run it: its
+        moving average with ``ema_decay``, else the trained network."""
+        return getattr(self, f"{name}_ema") if self.ema_decay is not None else getattr(self, name)
+
+    def generator_network(self):
+        return self.sampling_network("generator")
+
+    def ema_rate(self):
+        """The decay of this G step's average (``ema_decay``, lower early on)."""
+        t = tf.cast(self.g_optimizer.iterations, tf.float32)
+        return tf.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
+
+    def update_averages(self):
+        """One moving-average step of every ``<name>_ema`` towards its generator."""
+        rate = self.ema_rate()
+        for name in self.GENERATORS:
+            live, average = getattr(self, name), getattr(self, f"{name}_ema")
+            trained = {id(w) for w in live.trainable_weights}
+            pairs = list(zip(average.weights, live.weights))  # the copy's weights in the same order
+            move_towards([a for a, w in pairs if id(w) in trained], [w for w in live.weights if id(w) in trained], rate)
+            move_towards([a for a, w in pairs if id(w) not in trained], [w for w in live.weights if id(w) not in trained],
+                         0.0)
+
+    def apply_update(self, optimizer, loss, variables, tape):
+        super().apply_update(optimizer, loss, variables, tape)
+        if self.ema_decay is not None and optimizer is self.g_optimizer:
+            self.update_averages()
 
     @classmethod
     def network_names(cls):
@@ -595,6 +659,31 @@ class AdversarialModel(GenerativeModel):
             loss = self.global_mean(per_example) + self.regularization([self.generator])
         self.apply_update(self.g_optimizer, loss, self.generator_variables, tape)
         self._track("g_loss", per_example)
+
+
+def move_towards(targets, sources, rate):
+    """``target = rate * target + (1 - rate) * source`` for each pair (``rate``
+    0: a copy). Under a strategy it runs in cross-replica context: a
+    mirrored variable refuses an assignment from one replica (Keras's own
+    EMA of weights does the same)."""
+    if len(targets) != len(sources):
+        raise ValueError(f"move_towards needs as many targets as sources, got {len(targets)} and {len(sources)}.")
+    pairs = [(t._value if hasattr(t, "_value") else t.value, s) for t, s in zip(targets, sources)]
+
+    def moved(t, s):
+        return t.assign(rate * t + (1.0 - rate) * tf.cast(s, t.dtype))
+
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None or ctx.num_replicas_in_sync == 1:
+        for t, s in pairs:
+            moved(t, s)
+        return
+
+    def update(strategy):
+        for t, s in pairs:
+            strategy.extended.update(t, moved, args=(s,))
+
+    ctx.merge_call(update)
 
 
 def images_outputs(images):

@@ -47,7 +47,11 @@ def get_class(name):
 def constructor_args(cls):
     """Names of the keyword arguments a model class accepts (its config keys)."""
     params = inspect.signature(cls.__init__).parameters
-    return [p for p in params if p not in ("self", "kwargs", "args")]
+    names = [p for p in params if p not in ("self", "kwargs", "args")]
+    # Options the base class stores and every subclass passes on through **kwargs.
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        names += [o for o in getattr(cls, "OPTIONS", ()) if o not in names]
+    return names
 
 
 def check_kwargs(cls, kwargs, where="overrides"):

@@ -123,6 +123,7 @@ class CycleGAN(AdversarialModel):
         )
         self.generator_ba = generator_ba
         self.discriminator_a = discriminator_a
+        self.add_averaged_generators()  # generator_ba's, with ema_decay
         self.shape_a, self.shape_b = shape_a, shape_b
         self.filters, self.n_blocks = filters, n_blocks
         self.d_filters, self.d_layers = d_filters, d_layers
@@ -258,7 +259,8 @@ class CycleGAN(AdversarialModel):
             f"_{d}": conditions.Endpoint(
                 [conditions.Image(shape, f" (domain {d[0].upper()}, direction {d!r})")], network
             )
-            for d, shape, network in (("a2b", self.shape_a, self.generator), ("b2a", self.shape_b, self.generator_ba))
+            for d, shape, network in (("a2b", self.shape_a, self.sampling_network("generator")),
+                                      ("b2a", self.shape_b, self.sampling_network("generator_ba")))
         }
 
     def example_batch(self, n=8, seed=0):

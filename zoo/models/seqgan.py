@@ -5,7 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import sequences
-from zoo.base import AdversarialModel
+from zoo.base import AdversarialModel, move_towards
 from zoo.layers import whole_number
 from zoo.registry import register
 
@@ -194,26 +194,8 @@ class SeqGAN(sequences.TokenModel, AdversarialModel):
         self._track("reward", tf.reduce_sum(rewards * mask, axis=1) / tf.reduce_sum(mask, axis=1))
 
     def follow_generator(self):
-        """The rollout network's lagged update towards G. Under a strategy
-        it runs in cross-replica context (a mirrored variable refuses an
-        assignment from one replica), as Keras's own EMA of weights does."""
-        lag = self.rollout_lag
-        pairs = [(r.value if not hasattr(r, "_value") else r._value, g) for r, g in
-                 zip(self.rollout.weights, self.generator.weights)]
-
-        def lagged(r, g):
-            return r.assign(lag * r + (1.0 - lag) * g)
-
-        def update(strategy):
-            for r, g in pairs:
-                strategy.extended.update(r, lagged, args=(g,))
-
-        ctx = tf.distribute.get_replica_context()
-        if ctx is None or ctx.num_replicas_in_sync == 1:
-            for r, g in pairs:
-                lagged(r, g)
-        else:
-            ctx.merge_call(update)
+        """The rollout network's lagged update towards G (``zoo.base.move_towards``)."""
+        move_towards(self.rollout.weights, self.generator.weights, self.rollout_lag)
 
     def train_step(self, data):
         real, _ = self.unpack(data)
