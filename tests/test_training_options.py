@@ -82,3 +82,49 @@ def test_ema_decay_is_a_config_key_of_every_gan():
     for name in ("gan", "dcgan", "lsgan", "wgan", "wgan_gp", "sngan", "cgan", "acgan", "text2image", "pix2pix",
                  "cyclegan", "stargan"):
         assert "ema_decay" in registry.constructor_args(registry.get_class(name)), name
+
+
+# === The truncation trick at sampling time ===
+
+
+def test_truncation_redraws_exactly_the_components_beyond_the_threshold():
+    from zoo import conditions
+
+    z = conditions.Latent(64).draw(200, seed=4)
+    out = conditions.truncate(z, 0.5, seed=4)
+    inside = np.abs(z) <= 0.5
+    assert 0.2 < inside.mean() < 0.6  # both kinds present
+    np.testing.assert_array_equal(out[inside], z[inside])  # kept as they are
+    assert (np.abs(out) <= 0.5).all()
+    assert (out[~inside] != z[~inside]).all()  # every one beyond was redrawn
+    # Redrawn values are normal draws kept within the threshold: not clipped to it.
+    assert np.abs(out[~inside]).max() < 0.5 and np.std(out[~inside]) > 0.2
+    np.testing.assert_array_equal(conditions.truncate(z, 0.5, seed=4), out)  # reproducible
+
+
+def test_generate_and_the_export_sampler_truncate_the_same_latents(tmp_path):
+    from zoo import conditions, export
+
+    model = helpers.build("dcgan", DCGAN_LIKE)
+    z = model.latents(6, seed=2)
+    expected = model.generate(latent=conditions.truncate(z, 0.7, seed=2))
+    np.testing.assert_allclose(model.generate(6, seed=2, truncation=0.7), expected, atol=1e-6)
+    assert np.abs(model.generate(6, seed=2) - expected).max() > 1e-4  # it changed something
+    path = export.saved_model(model, str(tmp_path), "m")
+    np.testing.assert_allclose(export.sampler(path)(6, seed=2, truncation=0.7), np.clip(expected, -1, 1), atol=1e-5)
+
+
+@pytest.mark.parametrize("value", [0, -1.0, True, "1"])
+def test_bad_truncation_says_what_is_expected(value):
+    model = zoo.get("dcgan", **DCGAN_LIKE)
+    with pytest.raises(ValueError, match="truncation must be a positive number"):
+        model.generate(2, truncation=value)
+
+
+def test_truncation_refused_without_a_normal_latent():
+    from tests.tiny import PIX2PIX
+
+    model = zoo.get("pix2pix", **PIX2PIX)
+    image = model.serving_example(2)["image"]
+    with pytest.raises(ValueError, match="truncation= redraws a normal latent"):
+        model.generate(image=image, truncation=1.0)

@@ -369,7 +369,7 @@ class GenerativeModel(keras.Model):
     def call(self, inputs, training=False):
         return self.endpoint().network(inputs, training=training)
 
-    def generate(self, n=None, *, seed=0, batch_size=256, **inputs):
+    def generate(self, n=None, *, seed=0, batch_size=256, truncation=None, **inputs):
         """Generates samples as numpy (images: float32 in [-1, 1], shape
         [n, H, W, C]).
 
@@ -377,7 +377,9 @@ class GenerativeModel(keras.Model):
         ``seed``, class labels in turn, default captions) and/or the inputs
         by name (``latent=``, ``labels=``, ``text=``, ``image=``,
         ``domain=``: see the model's ``conditions()``). Each input's check
-        raises a clear error for a wrong value.
+        raises a clear error for a wrong value. ``truncation=t`` redraws
+        the latent's components beyond t standard deviations
+        (``zoo.conditions.truncate``; normal latents only).
         """
         choice = inputs.pop(self.ENDPOINT_ARG, None) if self.ENDPOINT_ARG else None
         endpoint = self.endpoint(choice)
@@ -385,6 +387,11 @@ class GenerativeModel(keras.Model):
             n = whole_number("n", n, minimum=1)
         given = {k: v for k, v in inputs.items() if v is not None}
         values = endpoint.check(n, seed, given, self.registry_name)
+        if truncation is not None:
+            if not any(type(c) is zoo_conditions.Latent for c in endpoint.conditions):
+                raise ValueError(f"truncation= redraws a normal latent; {self.registry_name} takes "
+                                 f"{[c.name for c in endpoint.conditions]} and no normal latent.")
+            values["latent"] = zoo_conditions.truncate(values["latent"], truncation, seed)
         total = len(next(iter(values.values())))
         chunks = []
         for i in range(0, total, batch_size):

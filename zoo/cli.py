@@ -82,8 +82,9 @@ def _cmd_sample(args):
 
     generate, sentences = _samplers(args.model)
     if sentences is not None:
-        if args.label is not None or args.text is not None:
-            raise ValueError("--label and --text condition image models; a sequence model takes --temperature.")
+        if args.label is not None or args.text is not None or args.truncation is not None:
+            raise ValueError("--label, --text and --truncation are for image models; a sequence model takes "
+                             "--temperature.")
         lines = sentences(args.n, args.seed, 1.0 if args.temperature is None else args.temperature)
         print("\n".join(lines))
         if args.output.endswith(".txt"):
@@ -95,7 +96,7 @@ def _cmd_sample(args):
         return
     if args.temperature is not None:
         raise ValueError("--temperature is for sequence models (mle_lm); this model makes images.")
-    condition = {}
+    condition = {} if args.truncation is None else {"truncation": args.truncation}
     if args.label is not None:
         condition["labels"] = args.label
     if args.text is not None:
@@ -263,6 +264,9 @@ def main(argv=None):
     s.add_argument("--temperature", type=_positive_float,
                    help="sequence models: sampling temperature (default 1); they print sentences "
                         "(and write them to -o if it ends in .txt)")
+    s.add_argument("--truncation", type=_positive_float,
+                   help="redraw latent components beyond this many standard deviations (the truncation "
+                        "trick: fewer, more typical samples; e.g. 1.0)")
     s.set_defaults(func=_cmd_sample)
 
     r = sub.add_parser("translate", help="run an image-to-image model (pix2pix, cyclegan, stargan) on image files")

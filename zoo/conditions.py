@@ -98,6 +98,22 @@ class Latent(Condition):
         return value
 
 
+def truncate(latents, threshold, seed=0):
+    """The truncation trick (Brock et al. 2019, BigGAN): every component of
+    the standard-normal ``latents`` beyond ``threshold`` in absolute value is
+    redrawn (from ``seed``'s own stream) until none is; the others are kept
+    as they are. Smaller thresholds trade diversity for typical samples."""
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)) or not threshold > 0:
+        raise ValueError(f"truncation must be a positive number (e.g. 1.0, in standard deviations), got {threshold!r}.")
+    out = np.array(latents, dtype="float32", copy=True)
+    rng = np.random.default_rng([int(seed), 1])  # not the stream that drew the latents
+    beyond = np.abs(out) > threshold
+    while beyond.any():
+        out[beyond] = rng.standard_normal(int(beyond.sum()))
+        beyond = np.abs(out) > threshold
+    return out
+
+
 # === Ids: class labels, target domains, token sequences ===
 
 

@@ -28,6 +28,7 @@ import numpy as np
 import tensorflow as tf
 import keras
 
+from zoo import conditions as zoo_conditions
 from zoo import files
 from zoo import precision as zoo_precision
 
@@ -272,11 +273,14 @@ def sampler(path):
         )
     latent_dim = inputs["latent"].shape[-1]
 
-    def generate(n, seed=0, **condition):
+    def generate(n, seed=0, truncation=None, **condition):
         given = {k for k, v in condition.items() if v is not None}
         if given - conditions:
             raise ValueError(f"{path} takes {sorted(conditions) or 'no conditions'}; got {sorted(given)}.")
-        feeds = {"latent": tf.constant(np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32"))}
+        latents = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
+        if truncation is not None:  # as Model.generate(truncation=) does
+            latents = zoo_conditions.truncate(latents, truncation, seed)
+        feeds = {"latent": tf.constant(latents)}
         for key in sorted(conditions):
             if key not in given:
                 flag = {"labels": "--label", "text": "--text"}[key]
