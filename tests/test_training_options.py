@@ -128,3 +128,138 @@ def test_truncation_refused_without_a_normal_latent():
     image = model.serving_example(2)["image"]
     with pytest.raises(ValueError, match="truncation= redraws a normal latent"):
         model.generate(image=image, truncation=1.0)
+
+
+# === DiffAugment ===
+
+
+def _images(n=2, size=8, channels=1, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (n, size, size, channels)).astype("float32")
+
+
+def test_translation_is_a_zero_filled_shift_by_the_drawn_offsets():
+    from zoo import augment
+
+    x = _images()
+    # 8 px, max shift 1: u -> floor(3u) - 1: 0.9 -> +1, 0.1 -> -1, 0.5 -> 0.
+    out = augment.translation(x, np.array([[0.9, 0.1], [0.5, 0.9]], "float32")).numpy()
+    expected = np.zeros_like(x)
+    expected[0, 1:, :-1] = x[0, :-1, 1:]  # image 0: down 1, left 1
+    expected[1, :, 1:] = x[1, :, :-1]      # image 1: right 1
+    np.testing.assert_allclose(out, expected, atol=1e-6)
+
+
+def test_cutout_zeroes_one_square_of_half_the_side():
+    from zoo import augment
+
+    x = _images(1, 8)
+    out = augment.cutout(x, np.array([[0.5, 0.0]], "float32")).numpy()
+    # rows: start floor(0.5 * 9) - 2 = 2 -> rows 2..5; columns: floor(0) - 2 = -2 -> columns 0..1 (clipped at the edge).
+    expected = x.copy()
+    expected[0, 2:6, 0:2] = 0
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_color_by_hand():
+    from zoo import augment
+
+    x = _images(1, 4, 3)
+    # brightness +0.25, saturation x1, contrast x1: a plain offset.
+    np.testing.assert_allclose(augment.color(x, np.array([[0.75, 0.5, 0.5]], "float32")).numpy(), x + 0.25,
+                               atol=1e-6)
+    # saturation x0: every pixel becomes its channel mean (grey).
+    grey = augment.color(x, np.array([[0.5, 0.0, 0.5]], "float32")).numpy()
+    np.testing.assert_allclose(grey, np.repeat(x.mean(-1, keepdims=True), 3, -1), atol=1e-6)
+
+
+def test_diff_augment_is_differentiable_and_reaches_the_generator():
+    import tensorflow as tf
+
+    model = helpers.build("dcgan", dict(DCGAN_LIKE, diff_augment="color,translation,cutout"))
+    assert model.diff_augment == ["color", "translation", "cutout"]
+    z = model.latents(4, seed=1)
+    with tf.GradientTape() as tape:
+        fake = model.generator(z, training=True)
+        seen = model.d_input(fake)
+        score = tf.reduce_sum(model.discriminator(seen, training=True))
+    grads = tape.gradient(score, model.generator.trainable_variables)
+    assert all(g is not None for g in grads)
+    assert sum(float(tf.reduce_sum(tf.abs(g))) for g in grads) > 0
+    # The augmentation changed what D sees (cutout zeroes a quarter of each image).
+    assert np.mean(seen.numpy() == 0) > 0.2 and np.mean(fake.numpy() == 0) < 0.01
+
+
+@pytest.mark.parametrize("value, message", [
+    ("flip", "diff_augment must be None or distinct policies"),
+    (["color", "color"], "distinct policies"),
+    ([], "distinct policies"),
+])
+def test_bad_diff_augment_names_the_policies(value, message):
+    with pytest.raises(ValueError, match=message):
+        zoo.get("dcgan", **dict(DCGAN_LIKE, diff_augment=value))
+
+
+# === R1 ===
+
+
+def _linear_gan(**options):
+    """A GAN whose D is linear, D(x) = w . x + b: grad_x D = w for every x."""
+    import keras
+
+    from tests.tiny import GAN
+
+    inputs = keras.Input(GAN["image_shape"])
+    d = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Flatten()(inputs)), name="discriminator")
+    return helpers.build("gan", dict(GAN, discriminator=d, **options), **helpers.sharp_optimizers())
+
+
+def test_r1_of_a_linear_discriminator_is_hand_computable():
+    import tensorflow as tf
+
+    model = _linear_gan(r1_weight=10.0)
+    w = model.discriminator.trainable_weights[0].numpy()
+    real = tf.constant(_images(3, 8))
+    _, penalty = model.score_real(lambda x: model.discriminator(x), real)
+    np.testing.assert_allclose(penalty.numpy(), np.full(3, 0.5 * 10.0 * np.sum(w ** 2)), rtol=1e-5)
+
+
+def test_r1_is_added_to_the_discriminator_loss():
+    """Same weights, same batch, same draws: the logged D loss with R1 is
+    the one without plus gamma/2 |w|^2 (before the step's update)."""
+    plain, penalized = _linear_gan(), _linear_gan(r1_weight=4.0)
+    penalized.set_weights(plain.get_weights())
+    w = plain.discriminator.trainable_weights[0].numpy()
+    data = helpers.default_batch(plain)
+    logs_plain, logs_r1 = helpers.fit_once(plain, data), helpers.fit_once(penalized, data)
+    expected = 0.5 * 4.0 * np.sum(w ** 2)
+    assert logs_r1["r1_penalty"] == pytest.approx(expected, rel=1e-4)
+    assert logs_r1["d_loss"] - logs_plain["d_loss"] == pytest.approx(expected, rel=1e-3)
+    assert "r1_penalty" not in logs_plain
+
+
+def test_lazy_r1_runs_every_kth_update_weighted_by_k():
+    import tensorflow as tf
+
+    model = _linear_gan(r1_weight=2.0, r1_every=3)
+    w2 = np.sum(model.discriminator.trainable_weights[0].numpy() ** 2)
+    real = tf.constant(_images(2, 8))
+    seen = []
+    for step in range(4):
+        model.d_optimizer.iterations.assign(step)
+        seen.append(float(model.score_real(lambda x: model.discriminator(x), real)[1][0]))
+    np.testing.assert_allclose(seen, [3 * 0.5 * 2.0 * w2, 0.0, 0.0, 3 * 0.5 * 2.0 * w2], rtol=1e-5)
+
+
+@pytest.mark.parametrize("name, kwargs", [("pix2pix", "PIX2PIX"), ("seqgan", "SEQGAN")])
+def test_models_whose_d_sees_no_single_image_refuse_the_d_options(name, kwargs):
+    from tests import tiny
+
+    for option in (dict(diff_augment="translation"), dict(r1_weight=1.0)):
+        with pytest.raises(ValueError, match="options of the image GANs whose D judges one image"):
+            zoo.get(name, **dict(getattr(tiny, kwargs), **option))
+
+
+@pytest.mark.parametrize("value", [-1.0, True, "10"])
+def test_bad_r1_weight_says_what_is_expected(value):
+    with pytest.raises(ValueError, match="r1_weight must be a number >= 0"):
+        zoo.get("dcgan", **dict(DCGAN_LIKE, r1_weight=value))

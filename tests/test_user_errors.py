@@ -275,6 +275,7 @@ def test_sampling_a_sequence_model_refuses_image_options_and_a_bad_temperature(t
     path = str(tmp_path / "lm.keras")
     model.save(path)
     assert "a sequence model takes --temperature" in error_of(capsys, ["sample", path, "--label", "3"])
+    assert "a sequence model takes --temperature" in error_of(capsys, ["sample", path, "--truncation", "1"])
     with pytest.raises(SystemExit):
         cli.main(["sample", path, "--temperature", "0"])
     assert "expected a number > 0" in capsys.readouterr().err
@@ -282,6 +283,26 @@ def test_sampling_a_sequence_model_refuses_image_options_and_a_bad_temperature(t
     dcgan.save(str(tmp_path / "dcgan.keras"))
     assert "--temperature is for sequence models" in error_of(
         capsys, ["sample", str(tmp_path / "dcgan.keras"), "--temperature", "0.5"])
+    with pytest.raises(SystemExit):
+        cli.main(["sample", str(tmp_path / "dcgan.keras"), "--truncation", "-1"])
+    assert "expected a number > 0" in capsys.readouterr().err
+
+
+def test_sample_truncation_reaches_the_grid(tmp_path):
+    """``gan-zoo sample --truncation`` writes the grid of generate(truncation=)."""
+    from PIL import Image
+
+    from zoo import images
+
+    dcgan = build(DCGAN, TINY)
+    dcgan.save(str(tmp_path / "dcgan.keras"))
+    for args, name in (([], "plain.png"), (["--truncation", "0.3"], "cut.png")):
+        assert cli.main(["sample", str(tmp_path / "dcgan.keras"), "-n", "4", "--scale", "1", "-o",
+                         str(tmp_path / name), *args]) == 0
+    expected = images.save_grid(dcgan.generate(4, seed=0, truncation=0.3), str(tmp_path / "expected.png"), scale=1)
+    cut = np.asarray(Image.open(tmp_path / "cut.png"))
+    np.testing.assert_array_equal(cut, np.asarray(Image.open(expected)))
+    assert (cut != np.asarray(Image.open(tmp_path / "plain.png"))).any()
 
 
 def test_evaluate_refuses_a_sequence_model_with_where_to_score_it(capsys):

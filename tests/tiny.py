@@ -27,6 +27,10 @@ DCGAN_LIKE = dict(image_shape=(28, 28, 1), latent_dim=8, g_filters=4, d_filters=
 # The generator's moving average (AdversarialModel's ema_decay) through every check
 # but fit: its weights are compared on 1 vs 2 replicas, after resume, in the export.
 DCGAN_EMA = dict(DCGAN_LIKE, ema_decay=0.9)
+# Every training option at once (EMA, DiffAugment with its draws, lazy R1):
+# the replica check shows the augmentations equal on 1 and 2 replicas.
+DCGAN_OPTIONS = dict(DCGAN_EMA, diff_augment=["color", "translation", "cutout"], r1_weight=1.0, r1_every=2)
+D_OPTIONS = dict(diff_augment=["translation", "cutout"], r1_weight=1.0)
 LABELLED = dict(image_shape=(28, 28, 1), num_classes=10, latent_dim=8, condition_dim=4, g_filters=4, d_filters=4)
 CGAN_PROJECTION = dict(LABELLED, discriminator_type="projection")
 CYCLEGAN = dict(shape_a=(16, 16, 1), shape_b=(16, 16, 1), filters=4, n_blocks=1, d_filters=4, d_layers=2, pool_size=6)
@@ -46,8 +50,9 @@ GUMBEL_WORDS = dict(MLE_LM_WORDS, d_embedding_dim=4, filter_sizes=[2, 6], num_fi
 REALNVP = dict(image_shape=(8, 8, 1), n_scales=1, couplings=1, final_couplings=1, filters=4, hidden_layers=1)
 
 TINY = {
-    "acgan": Case(LABELLED, {"config": dict(LABELLED, class_loss_weight=0.5)}),
-    "cgan": Case(LABELLED, {"config": CGAN_PROJECTION, "save": CGAN_PROJECTION, "export": CGAN_PROJECTION}),
+    "acgan": Case(LABELLED, {"config": dict(LABELLED, class_loss_weight=0.5), "replicas": dict(LABELLED, **D_OPTIONS)}),
+    "cgan": Case(LABELLED, {"config": CGAN_PROJECTION, "save": CGAN_PROJECTION, "export": CGAN_PROJECTION,
+                            "replicas": dict(LABELLED, **D_OPTIONS)}),
     "cyclegan": Case(CYCLEGAN, {
         "config": dict(CYCLEGAN, cycle_weight=5.0, identity_weight=0.0, norm="batch"),
         # The pool is filled from the gathered global batch: with a pool smaller
@@ -58,7 +63,8 @@ TINY = {
         # direction; instance norm and reflection padding through the converter.
         "export": dict(CYCLEGAN, shape_b=(16, 16, 3), identity_weight=0.0),
     }, tflite_reported={("a2b", None), ("a2b", "dynamic"), ("a2b", "float16"), ("b2a", None)}),
-    "dcgan": Case(DCGAN_LIKE, {check: DCGAN_EMA for check in ("config", "save", "resume", "replicas", "export")}),
+    "dcgan": Case(DCGAN_LIKE, {**{check: DCGAN_OPTIONS for check in ("config", "save", "resume", "replicas")},
+                               "export": DCGAN_EMA}),
     "gan": Case(GAN, {"resume": dict(GAN, d_steps=2)}),
     "glo": Case(GLO, {"config": dict(GLO, l2_weight=0.5)}),
     "gumbel_gan": Case(GUMBEL, {"config": dict(GUMBEL_WORDS, loss="standard", max_inverse_temperature=10.0),
@@ -83,6 +89,7 @@ TINY = {
                       "replicas": dict(VAE, likelihood="gaussian")}),
     "wgan": Case(dict(DCGAN_LIKE, d_steps=2), {"config": dict(DCGAN_LIKE, d_steps=2, clip_value=0.05)},
                  export_steps=2),
-    "wgan_gp": Case(dict(DCGAN_LIKE, d_steps=2), {"config": dict(DCGAN_LIKE, d_steps=2, gp_weight=5.0)},
+    "wgan_gp": Case(dict(DCGAN_LIKE, d_steps=2), {"config": dict(DCGAN_LIKE, d_steps=2, gp_weight=5.0),
+                                                  "replicas": dict(DCGAN_LIKE, d_steps=2, diff_augment="color,translation")},
                     export_steps=2),
 }

@@ -24,6 +24,7 @@ import numpy as np
 import tensorflow as tf
 import keras
 
+from zoo import augment as zoo_augment
 from zoo import conditions as zoo_conditions
 from zoo import images as zoo_images
 from zoo import losses as zoo_losses
@@ -499,6 +500,17 @@ class AdversarialModel(GenerativeModel):
             ``generate``, the exports and the evaluation callback use the
             averaged networks (``sampling_network``); training uses the live
             ones. Every subclass accepts it (``OPTIONS``).
+        diff_augment: ``None`` or DiffAugment policies (Zhao et al. 2020;
+            ``zoo.augment``: any of ``"color"``, ``"translation"``,
+            ``"cutout"``, a list or comma-separated): every image D sees,
+            real or fake, in the D and the G step, is augmented with draws
+            of the replica-aware seed generator (``d_input``).
+        r1_weight: gamma of the R1 penalty on real images (Mescheder et al.
+            2018): ``gamma / 2 * |grad_x D(x)|^2`` per real example (x: the
+            image as D sees it, augmented or not), added to D's loss and
+            logged as ``r1_penalty``; 0 is off.
+        r1_every: lazy R1 (Karras et al. 2020): computed on every k-th D
+            update only, weighted by k.
         seed: seeds the ``keras.random.SeedGenerator`` that draws training latents.
     """
 
@@ -511,7 +523,11 @@ class AdversarialModel(GenerativeModel):
     DEFAULT_G_OPTIMIZER = ("Adam", {"learning_rate": 2e-4, "beta_1": 0.5})
     DEFAULT_D_OPTIMIZER = ("Adam", {"learning_rate": 2e-4, "beta_1": 0.5})
     #: Training options every subclass takes through ``**kwargs`` (config keys too).
-    OPTIONS = ("ema_decay",)
+    OPTIONS = ("ema_decay", "diff_augment", "r1_weight", "r1_every")
+    #: Whether ``diff_augment`` / ``r1_weight`` apply: D judges generated
+    #: images through ``d_input`` / ``score_real``. Image-to-image and text
+    #: models set False (their D sees pairs or tokens) and refuse them.
+    IMAGE_D_OPTIONS = True
 
     def __init__(
         self,
@@ -523,6 +539,9 @@ class AdversarialModel(GenerativeModel):
         d_steps=1,
         seed=0,
         ema_decay=None,
+        diff_augment=None,
+        r1_weight=0.0,
+        r1_every=1,
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
@@ -530,6 +549,17 @@ class AdversarialModel(GenerativeModel):
                 ema_decay, bool) or not 0.0 < float(ema_decay) < 1.0):
             raise ValueError(f"ema_decay must be None (off) or a number in (0, 1), e.g. 0.999; got {ema_decay!r}.")
         self.ema_decay = None if ema_decay is None else float(ema_decay)
+        self.diff_augment = zoo_augment.check_policies(diff_augment)
+        if isinstance(r1_weight, bool) or not isinstance(r1_weight, (int, float, np.floating)) or r1_weight < 0:
+            raise ValueError(f"r1_weight must be a number >= 0 (0: off; e.g. 10), got {r1_weight!r}.")
+        self.r1_weight = float(r1_weight)
+        self.r1_every = whole_number("r1_every", r1_every, minimum=1)
+        if not self.IMAGE_D_OPTIONS and (self.diff_augment or self.r1_weight):
+            raise ValueError(f"diff_augment and r1_weight are options of the image GANs whose D judges one image; "
+                             f"{type(self).__name__}'s D does not (got diff_augment={self.diff_augment!r}, "
+                             f"r1_weight={self.r1_weight!r}).")
+        if self.r1_weight:
+            self.trackers["r1_penalty"] = keras.metrics.Mean(name="r1_penalty")
         d_steps = whole_number("d_steps", d_steps, minimum=1)
         # A 0-d latent would draw the same sample every time.
         latent_dim = None if latent_dim is None else whole_number("latent_dim", latent_dim, minimum=1)
@@ -540,6 +570,43 @@ class AdversarialModel(GenerativeModel):
         self.g_loss_fn, self.d_loss_fn = zoo_losses.get(adversarial_loss)
         self.d_steps = d_steps
         self.add_averaged_generators()
+
+    # === What D sees: DiffAugment, R1 ===
+
+    def d_input(self, images):
+        """``images`` as D sees them: through ``diff_augment``'s policies
+        with fresh draws for this replica's share of the global batch."""
+        if not self.diff_augment:
+            return images
+        batch = tf.shape(images)[0]
+        draws = {p: self.draw(batch, [zoo_augment.DRAWS[p]], "uniform") for p in self.diff_augment}
+        return zoo_augment.augment(images, draws, self.diff_augment)
+
+    def score_real(self, score, real_in):
+        """``(score(real_in), per-example R1 penalty)``; ``score`` maps D's
+        input to its output (the adversarial logits first if a tuple). The
+        penalty is 0 without ``r1_weight`` and, with ``r1_every = k``, on
+        all but every k-th D update (then weighted by k)."""
+        if not self.r1_weight:
+            return score(real_in), tf.zeros([tf.shape(real_in)[0]])
+
+        def penalized():
+            with tf.GradientTape() as inner:
+                inner.watch(real_in)
+                out = score(real_in)
+                logits = out[0] if isinstance(out, (tuple, list)) else out
+                total = tf.reduce_sum(tf.cast(logits, tf.float32))
+            grads = tf.cast(inner.gradient(total, real_in), tf.float32)
+            norm2 = tf.reduce_sum(tf.square(grads), axis=list(range(1, len(real_in.shape))))
+            return out, 0.5 * self.r1_weight * self.r1_every * norm2
+
+        if self.r1_every == 1:
+            out, penalty = penalized()
+        else:
+            due = tf.equal(self.d_optimizer.iterations % self.r1_every, 0)
+            out, penalty = tf.cond(due, penalized, lambda: (score(real_in), tf.zeros([tf.shape(real_in)[0]])))
+        self._track("r1_penalty", penalty)
+        return out, penalty
 
     # === Exponential moving average of the generators ===
 
@@ -650,9 +717,9 @@ class AdversarialModel(GenerativeModel):
     def _discriminator_step(self, real, batch):
         fake = self.generator(self.sample_latents(batch), training=True)
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
-            per_example = self.d_loss_fn(real_logits, fake_logits)
+            real_logits, r1 = self.score_real(lambda x: self.discriminator(x, training=True), self.d_input(real))
+            fake_logits = self.discriminator(self.d_input(fake), training=True)
+            per_example = self.d_loss_fn(real_logits, fake_logits) + r1
             loss = self.global_mean(per_example) + self.regularization([self.discriminator])
         self.apply_update(self.d_optimizer, loss, self.discriminator_variables, tape)
         self._track("d_loss", per_example)
@@ -661,7 +728,7 @@ class AdversarialModel(GenerativeModel):
     def _generator_step(self, batch):
         latents = self.sample_latents(batch)
         with tf.GradientTape() as tape:
-            fake_logits = self.discriminator(self.generator(latents, training=True), training=True)
+            fake_logits = self.discriminator(self.d_input(self.generator(latents, training=True)), training=True)
             per_example = self.g_loss_fn(fake_logits)
             loss = self.global_mean(per_example) + self.regularization([self.generator])
         self.apply_update(self.g_optimizer, loss, self.generator_variables, tape)

@@ -112,11 +112,12 @@ class ACGAN(AdversarialModel):
     def _discriminator_step(self, real, labels, one_hot, batch):
         fake = self.generator([self.sample_latents(batch), labels], training=True)
         with tf.GradientTape() as tape:
-            real_logits, real_classes = self.discriminator(real, training=True)
-            fake_logits, fake_classes = self.discriminator(fake, training=True)
+            (real_logits, real_classes), r1 = self.score_real(
+                lambda x: self.discriminator(x, training=True), self.d_input(real))
+            fake_logits, fake_classes = self.discriminator(self.d_input(fake), training=True)
             adversarial = self.d_loss_fn(real_logits, fake_logits)
             classification = zoo_losses.acgan_discriminator_loss(real_classes, fake_classes, one_hot)
-            per_example = adversarial + self.class_loss_weight * classification
+            per_example = adversarial + self.class_loss_weight * classification + r1
             loss = self.global_mean(per_example) + self.regularization([self.discriminator])
         self.apply_update(self.d_optimizer, loss, self.discriminator_variables, tape)
         self._track("d_loss", per_example)
@@ -128,7 +129,7 @@ class ACGAN(AdversarialModel):
         latents = self.sample_latents(batch)
         with tf.GradientTape() as tape:
             fake_logits, fake_classes = self.discriminator(
-                self.generator([latents, labels], training=True), training=True
+                self.d_input(self.generator([latents, labels], training=True)), training=True
             )
             classification = zoo_losses.acgan_generator_loss(fake_classes, one_hot)
             per_example = self.g_loss_fn(fake_logits) + self.class_loss_weight * classification

@@ -141,13 +141,15 @@ def matching_aware_discriminator_step(model, real, condition, wrong, batch):
     fake = model.generator([model.sample_latents(batch), condition], training=True)
     wrong = wrong() if callable(wrong) else wrong
     with tf.GradientTape() as tape:
-        real_logits = model.discriminator([real, condition], training=True)
-        fake_logits = model.discriminator([fake, condition], training=True)
-        wrong_logits = model.discriminator([real, wrong], training=True)
+        real_in = model.d_input(real)
+        real_logits, r1 = model.score_real(lambda x: model.discriminator([x, condition], training=True), real_in)
+        fake_logits = model.discriminator([model.d_input(fake), condition], training=True)
+        wrong_logits = model.discriminator([real_in, wrong], training=True)
         per_example = model.d_loss_fn(real_logits, fake_logits)
         if model.mismatched_negatives:
             # L(real, right) + (L(fake, right) + L(real, wrong)) / 2.
             per_example = 0.5 * (per_example + model.d_loss_fn(real_logits, wrong_logits))
+        per_example = per_example + r1
         loss = model.global_mean(per_example) + model.regularization([model.discriminator])
     model.apply_update(model.d_optimizer, loss, model.discriminator_variables, tape)
     model._track("d_loss", per_example)
@@ -161,7 +163,7 @@ def conditional_generator_step(model, condition, batch):
     latents = model.sample_latents(batch)
     with tf.GradientTape() as tape:
         fake = model.generator([latents, condition], training=True)
-        per_example = model.g_loss_fn(model.discriminator([fake, condition], training=True))
+        per_example = model.g_loss_fn(model.discriminator([model.d_input(fake), condition], training=True))
         loss = model.global_mean(per_example) + model.regularization([model.generator])
     model.apply_update(model.g_optimizer, loss, model.generator_variables, tape)
     model._track("g_loss", per_example)

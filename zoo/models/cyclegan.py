@@ -69,6 +69,7 @@ class CycleGAN(AdversarialModel):
     ENDPOINT_ARG = "direction"
     GENERATORS = ("generator", "generator_ba")
     DISCRIMINATORS = ("discriminator", "discriminator_a")
+    IMAGE_D_OPTIONS = False  # diff_augment / r1_weight refused: two Ds judge images of two domains; not wired yet
     LOSS_NAMES = ("d_loss_a", "d_loss_b", "g_loss", "g_adversarial", "cycle", "identity")
 
     def __init__(

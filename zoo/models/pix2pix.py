@@ -53,6 +53,7 @@ class Pix2Pix(AdversarialModel):
     Conditional Adversarial Networks", CVPR 2017. Adam 2e-4 / 0.5.
     """
 
+    IMAGE_D_OPTIONS = False  # diff_augment / r1_weight refused: D judges (source, target) pairs
     LOSS_NAMES = ("d_loss", "g_loss", "g_adversarial", "g_l1")
 
     def __init__(

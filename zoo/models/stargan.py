@@ -63,6 +63,7 @@ class StarGAN(AdversarialModel):
 
     DEFAULT_G_OPTIMIZER = ("Adam", {"learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.999})
     DEFAULT_D_OPTIMIZER = ("Adam", {"learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.999})
+    IMAGE_D_OPTIONS = False  # diff_augment / r1_weight refused: D judges images and their domains; not wired yet
     LOSS_NAMES = (
         "d_loss", "g_loss", "gradient_penalty", "wasserstein_estimate",
         "d_domain_loss", "g_domain_loss", "reconstruction", "real_domain_accuracy",

@@ -84,11 +84,13 @@ class WGANGP(AdversarialModel):
         fake = self.generator(self.sample_latents(batch), training=True)
         mix = self.sample_mix(batch)
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
+            real_in, fake_in = self.d_input(real), self.d_input(fake)
+            real_logits, r1 = self.score_real(lambda x: self.discriminator(x, training=True), real_in)
+            fake_logits = self.discriminator(fake_in, training=True)
             adversarial = self.d_loss_fn(real_logits, fake_logits)
-            penalty = zoo_losses.gradient_penalty(self.discriminator, real, fake, mix)
-            per_example = adversarial + self.gp_weight * penalty
+            # On the images D sees: with diff_augment, between augmented reals and fakes.
+            penalty = zoo_losses.gradient_penalty(self.discriminator, real_in, fake_in, mix)
+            per_example = adversarial + self.gp_weight * penalty + r1
             loss = self.global_mean(per_example) + self.regularization([self.discriminator])
         self.apply_update(self.d_optimizer, loss, self.discriminator_variables, tape)
         self._track("d_loss", per_example)
