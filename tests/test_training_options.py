@@ -263,3 +263,50 @@ def test_models_whose_d_sees_no_single_image_refuse_the_d_options(name, kwargs):
 def test_bad_r1_weight_says_what_is_expected(value):
     with pytest.raises(ValueError, match="r1_weight must be a number >= 0"):
         zoo.get("dcgan", **dict(DCGAN_LIKE, r1_weight=value))
+
+
+# === One generator forward per step ===
+
+
+def _generator_calls_per_step(model):
+    calls = []
+    forward = model.generator.call
+    object.__setattr__(model.generator, "call", lambda *a, **k: (calls.append(1), forward(*a, **k))[1])
+    helpers.fit_once(model, helpers.default_batch(model))  # traces train_step once
+    return len(calls)
+
+
+def test_reuse_fakes_runs_the_generator_once_per_step():
+    assert _generator_calls_per_step(helpers.build("dcgan", DCGAN_LIKE)) == 2
+    assert _generator_calls_per_step(helpers.build("dcgan", dict(DCGAN_LIKE, reuse_fakes=True))) == 1
+
+
+def test_reuse_fakes_updates_both_networks_from_one_batch_of_fakes():
+    """With D's learning rate at 0, the reusing step's G update is the
+    standard G step's on the same latents: G's loss goes through D on the
+    fakes D just scored (one latent draw per step, not two)."""
+    import keras
+    import tensorflow as tf
+
+    frozen_d = dict(g_optimizer=keras.optimizers.SGD(0.1), d_optimizer=keras.optimizers.SGD(0.0))
+    reusing = helpers.build("dcgan", dict(DCGAN_LIKE, reuse_fakes=True), **frozen_d)
+    check = helpers.build("dcgan", DCGAN_LIKE)
+    check.set_weights(reusing.get_weights())  # the seed generator's state too: the same first draw
+    before = [v.numpy() for v in reusing.generator.trainable_variables]
+    data = helpers.default_batch(reusing)
+    helpers.fit_once(reusing, data)
+    z = check.sample_latents(len(data))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(check.g_loss_fn(check.discriminator(check.generator(z, training=True), training=True)))
+    grads = tape.gradient(loss, check.generator.trainable_variables)
+    expected = [b - 0.1 * g.numpy() for b, g in zip(before, grads)]
+    helpers.assert_weights_close([v.numpy() for v in reusing.generator.trainable_variables], expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("name, kwargs", [("dcgan", dict(DCGAN_LIKE, d_steps=2)), ("cgan", "LABELLED")])
+def test_reuse_fakes_refused_outside_the_standard_alternation(name, kwargs):
+    from tests import tiny
+
+    kwargs = getattr(tiny, kwargs) if isinstance(kwargs, str) else kwargs
+    with pytest.raises(ValueError, match="reuse_fakes needs the standard alternation with d_steps = 1"):
+        zoo.get(name, **dict(kwargs, reuse_fakes=True))

@@ -69,7 +69,8 @@ TINY = {
     "glo": Case(GLO, {"config": dict(GLO, l2_weight=0.5)}),
     "gumbel_gan": Case(GUMBEL, {"config": dict(GUMBEL_WORDS, loss="standard", max_inverse_temperature=10.0),
                                 "save": GUMBEL_WORDS, "replicas": GUMBEL_WORDS, "export": GUMBEL_WORDS}),
-    "lsgan": Case(DCGAN_LIKE, export_steps=2),
+    "lsgan": Case(DCGAN_LIKE, {"replicas": dict(DCGAN_LIKE, reuse_fakes=True), "resume": dict(DCGAN_LIKE, reuse_fakes=True)},
+                  export_steps=2),
     # Instance normalization is a known TFLite trap: checked at every quantization.
     # Both id conventions: oracle-style ids, and a vocabulary (end, padding, text).
     "mle_lm": Case(MLE_LM, {"config": MLE_LM_WORDS, "save": MLE_LM_WORDS, "export": MLE_LM_WORDS}),

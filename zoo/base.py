@@ -511,6 +511,13 @@ class AdversarialModel(GenerativeModel):
             logged as ``r1_penalty``; 0 is off.
         r1_every: lazy R1 (Karras et al. 2020): computed on every k-th D
             update only, weighted by k.
+        reuse_fakes: one generator forward per step (PyTorch's DCGAN
+            example): D's step scores the fakes with their gradient
+            stopped, then G's loss goes through the updated D on the same
+            fakes, so a step draws one batch of latents instead of two.
+            An algorithmic change (about a fifth fewer FLOPs for DCGAN);
+            the standard alternation (``train_step`` of this class) with
+            ``d_steps = 1`` only.
         seed: seeds the ``keras.random.SeedGenerator`` that draws training latents.
     """
 
@@ -523,7 +530,7 @@ class AdversarialModel(GenerativeModel):
     DEFAULT_G_OPTIMIZER = ("Adam", {"learning_rate": 2e-4, "beta_1": 0.5})
     DEFAULT_D_OPTIMIZER = ("Adam", {"learning_rate": 2e-4, "beta_1": 0.5})
     #: Training options every subclass takes through ``**kwargs`` (config keys too).
-    OPTIONS = ("ema_decay", "diff_augment", "r1_weight", "r1_every")
+    OPTIONS = ("ema_decay", "diff_augment", "r1_weight", "r1_every", "reuse_fakes")
     #: Whether ``diff_augment`` / ``r1_weight`` apply: D judges generated
     #: images through ``d_input`` / ``score_real``. Image-to-image and text
     #: models set False (their D sees pairs or tokens) and refuse them.
@@ -542,6 +549,7 @@ class AdversarialModel(GenerativeModel):
         diff_augment=None,
         r1_weight=0.0,
         r1_every=1,
+        reuse_fakes=False,
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
@@ -560,6 +568,14 @@ class AdversarialModel(GenerativeModel):
                              f"r1_weight={self.r1_weight!r}).")
         if self.r1_weight:
             self.trackers["r1_penalty"] = keras.metrics.Mean(name="r1_penalty")
+        if not isinstance(reuse_fakes, bool):
+            raise ValueError(f"reuse_fakes must be true or false, got {reuse_fakes!r}.")
+        if reuse_fakes and (type(self).train_step is not AdversarialModel.train_step or d_steps != 1):
+            raise ValueError(f"reuse_fakes needs the standard alternation with d_steps = 1; {type(self).__name__} "
+                             f"has d_steps = {d_steps} and "
+                             f"{'its own' if type(self).train_step is not AdversarialModel.train_step else 'the'} "
+                             "train_step.")
+        self.reuse_fakes = reuse_fakes
         d_steps = whole_number("d_steps", d_steps, minimum=1)
         # A 0-d latent would draw the same sample every time.
         latent_dim = None if latent_dim is None else whole_number("latent_dim", latent_dim, minimum=1)
@@ -707,6 +723,8 @@ class AdversarialModel(GenerativeModel):
     def train_step(self, data):
         real, _ = self.unpack(data)
         batch = tf.shape(real)[0]
+        if self.reuse_fakes:
+            return self._step_reusing_fakes(real, batch)
         # 1. Discriminator: d_steps updates on this real batch, fresh fakes each.
         for _ in range(self.d_steps):
             self._discriminator_step(real, batch)
@@ -714,8 +732,23 @@ class AdversarialModel(GenerativeModel):
         self._generator_step(batch)
         return self._logs()
 
-    def _discriminator_step(self, real, batch):
-        fake = self.generator(self.sample_latents(batch), training=True)
+    def _step_reusing_fakes(self, real, batch):
+        """``reuse_fakes``: the same alternation on one batch of fakes."""
+        with tf.GradientTape() as tape:
+            fake = self.generator(self.sample_latents(batch), training=True)
+            # 1. Discriminator: on these fakes, no gradient to G (not recorded).
+            with tape.stop_recording():
+                self._discriminator_step(real, batch, fake=tf.stop_gradient(fake))
+            # 2. Generator: through the updated discriminator, on the same fakes.
+            per_example = self.g_loss_fn(self.discriminator(self.d_input(fake), training=True))
+            loss = self.global_mean(per_example) + self.regularization([self.generator])
+        self.apply_update(self.g_optimizer, loss, self.generator_variables, tape)
+        self._track("g_loss", per_example)
+        return self._logs()
+
+    def _discriminator_step(self, real, batch, fake=None):
+        if fake is None:
+            fake = self.generator(self.sample_latents(batch), training=True)
         with tf.GradientTape() as tape:
             real_logits, r1 = self.score_real(lambda x: self.discriminator(x, training=True), self.d_input(real))
             fake_logits = self.discriminator(self.d_input(fake), training=True)

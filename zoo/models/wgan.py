@@ -79,8 +79,8 @@ class WGAN(AdversarialModel):
         for variable in self.discriminator.trainable_variables:
             variable.constraint = clip
 
-    def _discriminator_step(self, real, batch):
-        real_logits, fake_logits = super()._discriminator_step(real, batch)
+    def _discriminator_step(self, real, batch, fake=None):
+        real_logits, fake_logits = super()._discriminator_step(real, batch, fake)
         # The critic's estimate of W(P_r, P_g) on this batch (before the update).
         self._track("wasserstein_estimate", real_logits[:, 0] - fake_logits[:, 0])
         return real_logits, fake_logits

@@ -80,8 +80,9 @@ class WGANGP(AdversarialModel):
         over an example (an image, or a point for custom networks)."""
         return self.draw(local_batch, [1] * len(self.image_shape), distribution="uniform")
 
-    def _discriminator_step(self, real, batch):
-        fake = self.generator(self.sample_latents(batch), training=True)
+    def _discriminator_step(self, real, batch, fake=None):
+        if fake is None:
+            fake = self.generator(self.sample_latents(batch), training=True)
         mix = self.sample_mix(batch)
         with tf.GradientTape() as tape:
             real_in, fake_in = self.d_input(real), self.d_input(fake)

@@ -1,0 +1,127 @@
+"""What the modern GAN training options buy per CPU-minute: one recipe
+trained with each set of options (``AdversarialModel``'s ``ema_decay``,
+``diff_augment``, ``r1_weight`` / ``r1_every``, or any other override), one
+seed each, then scored with the README's protocol.
+
+Each variant is ``gan-zoo train <recipe> <overrides>`` into
+``runs/options_<recipe>_<variant>/`` (a finished run is scored again, not
+retrained), then ``zoo.eval.evaluate`` on ``-n`` samples against the test
+split with the shipped classifier's features (cFID, cKID, precision /
+recall, classes); the wall time is the run's own (``summary.json``). For
+runs with ``ema_decay`` the average is scored (what ``generate`` and the
+exports use) and, in ``live_cfid``, the trained generator too. Results go
+to ``benchmarks/results/training_options.json`` (merged by variant), the
+table to stdout.
+
+    python benchmarks/training_options.py                              # the variants below
+    python benchmarks/training_options.py --variants ema --epochs 20
+    python benchmarks/training_options.py --variants my="kwargs.r1_weight=1 train.epochs=5"
+"""
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+sys.path.insert(0, HERE)
+
+#: name -> overrides of the recipe (on top of --epochs).
+VARIANTS = {
+    "baseline": [],
+    "ema": ["kwargs.ema_decay=0.999"],
+}
+
+
+def parse_variants(items):
+    """``name`` (of VARIANTS) or ``name="override override"``."""
+    out = {}
+    for item in items:
+        name, _, overrides = item.partition("=")
+        if not overrides and name not in VARIANTS:
+            raise SystemExit(f"unknown variant {name!r}: known {sorted(VARIANTS)}, or give name=\"overrides\".")
+        out[name] = shlex.split(overrides) if overrides else VARIANTS[name]
+    return out
+
+
+def live_sampler(model):
+    """``(n, seed) -> images`` of the trained (not averaged) generator."""
+    import numpy as np
+
+    def generate(n, seed=0):
+        z = model.latents(n, seed)
+        return np.concatenate([np.asarray(model.generator(z[i:i + 500], training=False), "float32")
+                               for i in range(0, n, 500)])
+
+    return generate
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipe", default="dcgan_mnist")
+    parser.add_argument("--variants", nargs="*", default=list(VARIANTS))
+    parser.add_argument("--epochs", type=int, help="train.epochs for every variant (default: the recipe's)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("-n", type=int, default=10_000, help="samples scored per variant")
+    parser.add_argument("--runs", default=os.path.join(ROOT, "runs"))
+    parser.add_argument("--out", default=os.path.join(HERE, "results", "training_options.json"))
+    args = parser.parse_args(argv)
+
+    from likelihood_models import cpu
+    from zoo import files, recipes
+    from zoo.eval import evaluate
+
+    recipe = recipes.load(args.recipe)
+    dataset = recipe["data"]["source"]
+    result = files.read_json(args.out) if os.path.exists(args.out) else {"rows": {}}
+    for name, overrides in parse_variants(args.variants).items():
+        workdir = os.path.join(args.runs, f"options_{recipe['name']}_{name}")
+        command = ["gan-zoo", "train", args.recipe, *overrides, f"train.seed={args.seed}", "--workdir", workdir,
+                   "--verbose", "2"]
+        if args.epochs:
+            command.insert(3, f"train.epochs={args.epochs}")
+        print("$", " ".join(command), flush=True)
+        subprocess.run(command, check=True)
+        summary = files.read_json(os.path.join(workdir, "summary.json"))
+        model = files.load_model(os.path.join(workdir, "model.keras"))
+        start = time.perf_counter()
+        report = evaluate.evaluate(lambda k, seed: model.generate(k, seed=seed), dataset, n=args.n,
+                                   memorization=False, seed=args.seed)
+        c, modes = report["classifier"], report["modes"]
+        row = {
+            "overrides": overrides, "epochs": summary["epochs"], "generator_steps": summary["generator_steps"],
+            "train_seconds": summary["wall_seconds_this_run"], "images_per_s": summary.get("images_per_s_median"),
+            "precision_policy": summary.get("precision"),
+            "cfid": c["fid"], "ckid": c["kid"], "precision": c["precision"], "recall": c["recall"],
+            "classes": modes["classes_covered"], "eval_seconds": time.perf_counter() - start,
+        }
+        if getattr(model, "ema_decay", None):
+            live = evaluate.evaluate(live_sampler(model), dataset, n=args.n, memorization=False, seed=args.seed)
+            row["live_cfid"] = live["classifier"]["fid"]
+        print(f"{name}: {json.dumps(row)}", flush=True)
+        result["rows"][name] = row
+        result.update(recipe=args.recipe, seed=args.seed, machine=cpu(), protocol=(
+            f"{args.n} samples (latent seed {args.seed}) against the test split, features of the shipped "
+            f"{dataset} classifier (zoo.eval.evaluate); one training seed ({args.seed}) per variant; wall time "
+            "= the run's own"))
+        files.write_json(args.out, result)
+    print(table(result["rows"]))
+
+
+def table(rows):
+    lines = ["| variant | overrides | epochs | train min | img/s | cFID | cFID of the live G | precision | recall |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, r in rows.items():
+        live = f"{r['live_cfid']:.2f}" if "live_cfid" in r else "-"
+        lines.append(f"| {name} | `{' '.join(r['overrides']) or '-'}` | {r['epochs']} | {r['train_seconds'] / 60:.1f} | "
+                     f"{r['images_per_s']:.0f} | {r['cfid']:.2f} | {live} | {r['precision']:.3f} | {r['recall']:.3f} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
