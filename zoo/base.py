@@ -553,6 +553,7 @@ class AdversarialModel(GenerativeModel):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
+        d_steps = whole_number("d_steps", d_steps, minimum=1)
         if ema_decay is not None and (not isinstance(ema_decay, (int, float, np.floating)) or isinstance(
                 ema_decay, bool) or not 0.0 < float(ema_decay) < 1.0):
             raise ValueError(f"ema_decay must be None (off) or a number in (0, 1), e.g. 0.999; got {ema_decay!r}.")
@@ -576,7 +577,6 @@ class AdversarialModel(GenerativeModel):
                              f"{'its own' if type(self).train_step is not AdversarialModel.train_step else 'the'} "
                              "train_step.")
         self.reuse_fakes = reuse_fakes
-        d_steps = whole_number("d_steps", d_steps, minimum=1)
         # A 0-d latent would draw the same sample every time.
         latent_dim = None if latent_dim is None else whole_number("latent_dim", latent_dim, minimum=1)
         self.generator = generator
