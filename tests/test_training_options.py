@@ -55,6 +55,25 @@ def test_generate_and_the_export_use_the_average(tmp_path):
     np.testing.assert_allclose(np.load(tmp_path / "served.npz")["images"], np.clip(averaged, -1, 1), atol=1e-5)
 
 
+@pytest.mark.parametrize("name, kwargs", [("pix2pix", "PIX2PIX"), ("stargan", "STARGAN"), ("cgan", "LABELLED"),
+                                          ("wgan_gp", "DCGAN_LIKE")])
+def test_every_image_gan_generates_and_exports_with_the_average(name, kwargs):
+    from tests import tiny
+
+    model = zoo.get(name, **dict(getattr(tiny, kwargs), ema_decay=0.9))
+    assert all(e.network is model.generator_ema for e in model.endpoints().values())
+    assert model.generator_ema is not model.generator
+    assert len(model.generator_ema.weights) == len(model.generator.weights)
+
+
+@pytest.mark.parametrize("name", ["seqgan", "gumbel_gan"])
+def test_text_gans_refuse_ema(name):
+    from tests.tiny import GUMBEL, SEQGAN
+
+    with pytest.raises(ValueError, match="ema_decay is an option of the image GANs"):
+        zoo.get(name, **dict(SEQGAN if name == "seqgan" else GUMBEL, ema_decay=0.9))
+
+
 def test_ema_off_by_default_and_no_copy():
     model = zoo.get("dcgan", **DCGAN_LIKE)
     assert model.ema_decay is None and not hasattr(model, "generator_ema")

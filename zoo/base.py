@@ -535,6 +535,9 @@ class AdversarialModel(GenerativeModel):
     #: images through ``d_input`` / ``score_real``. Image-to-image and text
     #: models set False (their D sees pairs or tokens) and refuse them.
     IMAGE_D_OPTIONS = True
+    #: Whether ``ema_decay`` applies: the text GANs score and sample with
+    #: their trained generator's sampler layer, so they refuse it.
+    EMA_OPTION = True
 
     def __init__(
         self,
@@ -558,6 +561,9 @@ class AdversarialModel(GenerativeModel):
                 ema_decay, bool) or not 0.0 < float(ema_decay) < 1.0):
             raise ValueError(f"ema_decay must be None (off) or a number in (0, 1), e.g. 0.999; got {ema_decay!r}.")
         self.ema_decay = None if ema_decay is None else float(ema_decay)
+        if self.ema_decay is not None and not self.EMA_OPTION:
+            raise ValueError(f"ema_decay is an option of the image GANs; {type(self).__name__} samples and scores "
+                             f"with its trained generator (got ema_decay={self.ema_decay!r}).")
         self.diff_augment = zoo_augment.check_policies(diff_augment)
         if isinstance(r1_weight, bool) or not isinstance(r1_weight, (int, float, np.floating)) or r1_weight < 0:
             raise ValueError(f"r1_weight must be a number >= 0 (0: off; e.g. 10), got {r1_weight!r}.")

@@ -79,6 +79,7 @@ class GumbelGAN(sequences.TokenModel, AdversarialModel):
     GENERATORS = ("generator",)
     DISCRIMINATORS = ("discriminator",)
     IMAGE_D_OPTIONS = False  # diff_augment / r1_weight refused: D judges tokens
+    EMA_OPTION = False  # nll and sampling read the trained generator's TokenGenerator
     LOSS_NAMES = ("d_loss", "g_loss", "inverse_temperature")
     DEFAULT_G_OPTIMIZER = ("Adam", {"learning_rate": 1e-4})
     DEFAULT_D_OPTIMIZER = ("Adam", {"learning_rate": 1e-4})

@@ -116,6 +116,7 @@ class SeqGAN(sequences.TokenModel, AdversarialModel):
     GENERATORS = ("generator",)
     DISCRIMINATORS = ("discriminator",)
     IMAGE_D_OPTIONS = False  # diff_augment / r1_weight refused: D judges tokens
+    EMA_OPTION = False  # nll and sampling read the trained generator's TokenGenerator
     LOSS_NAMES = ("d_loss", "g_loss", "reward")
     DEFAULT_G_OPTIMIZER = ("Adam", {"learning_rate": 1e-2})
     DEFAULT_D_OPTIMIZER = ("Adam", {"learning_rate": 1e-4})
