@@ -1,12 +1,13 @@
-"""Training options every image GAN takes (AdversarialModel): the moving
-average of the generator's weights (``ema_decay``)."""
+"""Training options of the image GANs (AdversarialModel): the moving average
+of the generator (``ema_decay``), the truncation trick, DiffAugment, R1 and
+one generator forward per step (``reuse_fakes``)."""
 
 import numpy as np
 import pytest
 
+import helpers
 import zoo
-from tests import helpers
-from tests.tiny import CYCLEGAN, DCGAN_LIKE
+from tiny import CYCLEGAN, DCGAN_LIKE
 
 
 def _ema_rate(decay, t):
@@ -58,7 +59,7 @@ def test_generate_and_the_export_use_the_average(tmp_path):
 @pytest.mark.parametrize("name, kwargs", [("pix2pix", "PIX2PIX"), ("stargan", "STARGAN"), ("cgan", "LABELLED"),
                                           ("wgan_gp", "DCGAN_LIKE")])
 def test_every_image_gan_generates_and_exports_with_the_average(name, kwargs):
-    from tests import tiny
+    import tiny
 
     model = zoo.get(name, **dict(getattr(tiny, kwargs), ema_decay=0.9))
     assert all(e.network is model.generator_ema for e in model.endpoints().values())
@@ -68,7 +69,7 @@ def test_every_image_gan_generates_and_exports_with_the_average(name, kwargs):
 
 @pytest.mark.parametrize("name", ["seqgan", "gumbel_gan"])
 def test_text_gans_refuse_ema(name):
-    from tests.tiny import GUMBEL, SEQGAN
+    from tiny import GUMBEL, SEQGAN
 
     with pytest.raises(ValueError, match="ema_decay is an option of the image GANs"):
         zoo.get(name, **dict(SEQGAN if name == "seqgan" else GUMBEL, ema_decay=0.9))
@@ -141,7 +142,7 @@ def test_bad_truncation_says_what_is_expected(value):
 
 
 def test_truncation_refused_without_a_normal_latent():
-    from tests.tiny import PIX2PIX
+    from tiny import PIX2PIX
 
     model = zoo.get("pix2pix", **PIX2PIX)
     image = model.serving_example(2)["image"]
@@ -225,7 +226,7 @@ def _linear_gan(**options):
     """A GAN whose D is linear, D(x) = w . x + b: grad_x D = w for every x."""
     import keras
 
-    from tests.tiny import GAN
+    from tiny import GAN
 
     inputs = keras.Input(GAN["image_shape"])
     d = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Flatten()(inputs)), name="discriminator")
@@ -271,7 +272,7 @@ def test_lazy_r1_runs_every_kth_update_weighted_by_k():
 
 @pytest.mark.parametrize("name, kwargs", [("pix2pix", "PIX2PIX"), ("seqgan", "SEQGAN")])
 def test_models_whose_d_sees_no_single_image_refuse_the_d_options(name, kwargs):
-    from tests import tiny
+    import tiny
 
     for option in (dict(diff_augment="translation"), dict(r1_weight=1.0)):
         with pytest.raises(ValueError, match="options of the image GANs whose D judges one image"):
@@ -324,7 +325,7 @@ def test_reuse_fakes_updates_both_networks_from_one_batch_of_fakes():
 
 @pytest.mark.parametrize("name, kwargs", [("dcgan", dict(DCGAN_LIKE, d_steps=2)), ("cgan", "LABELLED")])
 def test_reuse_fakes_refused_outside_the_standard_alternation(name, kwargs):
-    from tests import tiny
+    import tiny
 
     kwargs = getattr(tiny, kwargs) if isinstance(kwargs, str) else kwargs
     with pytest.raises(ValueError, match="reuse_fakes needs the standard alternation with d_steps = 1"):
