@@ -28,7 +28,7 @@ from zoo import augment as zoo_augment
 from zoo import conditions as zoo_conditions
 from zoo import images as zoo_images
 from zoo import losses as zoo_losses
-from zoo.layers import whole_number
+from zoo.layers import is_number, whole_number
 from zoo.registry import constructor_args
 
 
@@ -557,15 +557,14 @@ class AdversarialModel(GenerativeModel):
     ):
         super().__init__(seed=seed, **kwargs)
         d_steps = whole_number("d_steps", d_steps, minimum=1)
-        if ema_decay is not None and (not isinstance(ema_decay, (int, float, np.floating)) or isinstance(
-                ema_decay, bool) or not 0.0 < float(ema_decay) < 1.0):
+        if ema_decay is not None and (not is_number(ema_decay) or not 0.0 < float(ema_decay) < 1.0):
             raise ValueError(f"ema_decay must be None (off) or a number in (0, 1), e.g. 0.999; got {ema_decay!r}.")
         self.ema_decay = None if ema_decay is None else float(ema_decay)
         if self.ema_decay is not None and not self.EMA_OPTION:
             raise ValueError(f"ema_decay is an option of the image GANs; {type(self).__name__} samples and scores "
                              f"with its trained generator (got ema_decay={self.ema_decay!r}).")
         self.diff_augment = zoo_augment.check_policies(diff_augment)
-        if isinstance(r1_weight, bool) or not isinstance(r1_weight, (int, float, np.floating)) or r1_weight < 0:
+        if not is_number(r1_weight) or r1_weight < 0:
             raise ValueError(f"r1_weight must be a number >= 0 (0: off; e.g. 10), got {r1_weight!r}.")
         self.r1_weight = float(r1_weight)
         self.r1_every = whole_number("r1_every", r1_every, minimum=1)
@@ -577,11 +576,10 @@ class AdversarialModel(GenerativeModel):
             self.trackers["r1_penalty"] = keras.metrics.Mean(name="r1_penalty")
         if not isinstance(reuse_fakes, bool):
             raise ValueError(f"reuse_fakes must be true or false, got {reuse_fakes!r}.")
-        if reuse_fakes and (type(self).train_step is not AdversarialModel.train_step or d_steps != 1):
+        own_step = type(self).train_step is not AdversarialModel.train_step
+        if reuse_fakes and (own_step or d_steps != 1):
             raise ValueError(f"reuse_fakes needs the standard alternation with d_steps = 1; {type(self).__name__} "
-                             f"has d_steps = {d_steps} and "
-                             f"{'its own' if type(self).train_step is not AdversarialModel.train_step else 'the'} "
-                             "train_step.")
+                             f"has d_steps = {d_steps} and {'its own' if own_step else 'the'} train_step.")
         self.reuse_fakes = reuse_fakes
         # A 0-d latent would draw the same sample every time.
         latent_dim = None if latent_dim is None else whole_number("latent_dim", latent_dim, minimum=1)
@@ -609,8 +607,11 @@ class AdversarialModel(GenerativeModel):
         input to its output (the adversarial logits first if a tuple). The
         penalty is 0 without ``r1_weight`` and, with ``r1_every = k``, on
         all but every k-th D update (then weighted by k)."""
-        if not self.r1_weight:
+        def unpenalized():
             return score(real_in), tf.zeros([tf.shape(real_in)[0]])
+
+        if not self.r1_weight:
+            return unpenalized()
 
         def penalized():
             with tf.GradientTape() as inner:
@@ -626,7 +627,7 @@ class AdversarialModel(GenerativeModel):
             out, penalty = penalized()
         else:
             due = tf.equal(self.d_optimizer.iterations % self.r1_every, 0)
-            out, penalty = tf.cond(due, penalized, lambda: (score(real_in), tf.zeros([tf.shape(real_in)[0]])))
+            out, penalty = tf.cond(due, penalized, unpenalized)
         self._track("r1_penalty", penalty)
         return out, penalty
 
@@ -665,10 +666,10 @@ class AdversarialModel(GenerativeModel):
         for name in self.GENERATORS:
             live, average = getattr(self, name), getattr(self, f"{name}_ema")
             trained = {id(w) for w in live.trainable_weights}
-            pairs = list(zip(average.weights, live.weights))  # the copy's weights in the same order
-            move_towards([a for a, w in pairs if id(w) in trained], [w for w in live.weights if id(w) in trained], rate)
-            move_towards([a for a, w in pairs if id(w) not in trained], [w for w in live.weights if id(w) not in trained],
-                         0.0)
+            for averaged, step_rate in ((True, rate), (False, 0.0)):  # trainable weights averaged, the rest copied
+                # The copy holds its weights in the network's order.
+                pairs = [(a, w) for a, w in zip(average.weights, live.weights) if (id(w) in trained) == averaged]
+                move_towards([a for a, _ in pairs], [w for _, w in pairs], step_rate)
 
     def apply_update(self, optimizer, loss, variables, tape):
         super().apply_update(optimizer, loss, variables, tape)

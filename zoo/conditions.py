@@ -24,6 +24,8 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
+from zoo.layers import is_number
+
 
 class Condition:
     """Base: one named input. Subclasses set ``name``, ``dtype``, ``shape``
@@ -103,7 +105,7 @@ def truncate(latents, threshold, seed=0):
     the standard-normal ``latents`` beyond ``threshold`` in absolute value is
     redrawn (from ``seed``'s own stream) until none is; the others are kept
     as they are. Smaller thresholds trade diversity for typical samples."""
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)) or not threshold > 0:
+    if not is_number(threshold) or not threshold > 0:
         raise ValueError(f"truncation must be a positive number (e.g. 1.0, in standard deviations), got {threshold!r}.")
     out = np.array(latents, dtype="float32", copy=True)
     rng = np.random.default_rng([int(seed), 1])  # not the stream that drew the latents

@@ -277,7 +277,7 @@ def sampler(path):
         given = {k for k, v in condition.items() if v is not None}
         if given - conditions:
             raise ValueError(f"{path} takes {sorted(conditions) or 'no conditions'}; got {sorted(given)}.")
-        latents = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
+        latents = zoo_conditions.Latent(latent_dim).draw(n, seed)  # Model.generate's latents for this seed
         if truncation is not None:  # as Model.generate(truncation=) does
             latents = zoo_conditions.truncate(latents, truncation, seed)
         feeds = {"latent": tf.constant(latents)}

@@ -7,12 +7,16 @@ import numpy as np
 from keras import layers, ops
 
 
+def is_number(value):
+    """True for an int or float (numpy's too), False for booleans, strings
+    and everything else."""
+    return not isinstance(value, bool) and isinstance(value, (int, np.integer, float, np.floating))
+
+
 def whole_number(name, value, minimum=None):
     """``value`` as an int, or a ValueError naming ``name``: floats that are
     not whole (2.5), strings and booleans are refused, not truncated."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer, float, np.floating)) or (
-        isinstance(value, (float, np.floating)) and not float(value).is_integer()
-    ):
+    if not is_number(value) or (isinstance(value, (float, np.floating)) and not float(value).is_integer()):
         raise ValueError(f"{name} must be a whole number, got {value!r} ({type(value).__name__}).")
     value = int(value)
     if minimum is not None and value < minimum:

@@ -143,7 +143,7 @@ class Vocabulary:
             raise ValueError(f"ids must be ints of shape [n, length], got {ids.dtype} of shape {ids.shape}.")
         if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
             raise ValueError(f"ids must be in [0, {len(self)}), got [{ids.min()}, {ids.max()}].")
-        sentences = []
+        rows = []
         for row in ids:
             tokens = []
             for i in row:
@@ -151,5 +151,5 @@ class Vocabulary:
                     break
                 if i not in (self.PAD, self.START):
                     tokens.append(self.tokens[i])
-            sentences.append(tokens)
-        return sentences
+            rows.append(tokens)
+        return rows
