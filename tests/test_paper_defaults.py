@@ -69,6 +69,11 @@ PAPER_DEFAULTS = {
                     "filter_sizes": [2, 3, 4, 5], "num_filters": [300, 300, 300, 300], "embedding_dim": 32,
                     "hidden_dim": 32, "length": 20, "vocab_size": 5000},
                    (("Adam", {"learning_rate": 1e-4}), ("Adam", {"learning_rate": 1e-4}))),
+    # Dai et al. 2019 (Style Transformer, fastnlp/style-transformer): self 0.25, cycle 0.5, style 1.0,
+    # 500 reconstruction-only steps, temperature 1, D Adam 1e-4; the translators' Adam 1e-3 is ours (theirs 1e-4).
+    "text_cyclegan": ({"self_weight": 0.25, "cycle_weight": 0.5, "adversarial_weight": 1.0, "pretrain_steps": 500,
+                       "temperature": 1.0, "straight_through": True, "adversarial_loss": "non_saturating"},
+                      (("Adam", {"learning_rate": 1e-3}), ("Adam", {"learning_rate": 1e-4}))),
 }
 
 #: Small constructor overrides that leave every defaulted attribute above alone.
@@ -82,6 +87,8 @@ SMALL = {
     "mle_lm": {},
     "seqgan": {},
     "gumbel_gan": {},
+    "text_cyclegan": {"vocabulary": ["the", "."], "length": 4, "embedding_dim": 4, "hidden_dim": 4,
+                      "filter_sizes": [2], "num_filters": [2]},
 }
 
 

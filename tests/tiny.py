@@ -47,6 +47,9 @@ SEQGAN_WORDS = dict(MLE_LM_WORDS, d_embedding_dim=4, filter_sizes=[2, 6], num_fi
 GUMBEL = dict(MLE_LM, d_embedding_dim=4, filter_sizes=[2, 3], num_filters=[4, 3], anneal_steps=3)
 GUMBEL_WORDS = dict(MLE_LM_WORDS, d_embedding_dim=4, filter_sizes=[2, 6], num_filters=[3, 4], anneal_steps=3,
                     d_steps=2)
+TEXT_CYCLEGAN = dict(vocabulary=["the", "lord", "said", ",", "and", "."], styles=["old", "new"], length=6,
+                     embedding_dim=4, hidden_dim=4, d_embedding_dim=4, filter_sizes=[2, 3], num_filters=[3, 2],
+                     pretrain_steps=0)
 REALNVP = dict(image_shape=(8, 8, 1), n_scales=1, couplings=1, final_couplings=1, filters=4, hidden_layers=1)
 
 TINY = {
@@ -86,6 +89,12 @@ TINY = {
     "text2image": Case(TEXT2IMAGE, {"config": dict(
         TEXT2IMAGE, vocabulary=["a", "red", "boot"], default_captions=["a red boot", "boot"], max_tokens=4,
     )}),
+    # Two SavedModels (text -> text) and a TFLite file (ids -> ids) per
+    # direction; soft outputs (no straight-through) and pretraining in config.
+    "text_cyclegan": Case(TEXT_CYCLEGAN, {
+        "config": dict(TEXT_CYCLEGAN, straight_through=False, pretrain_steps=1, cycle_weight=0.5, paired=True),
+        "resume": dict(TEXT_CYCLEGAN, pretrain_steps=1),
+    }),
     "vae": Case(VAE, {"config": dict(VAE, beta=0.5), "save": dict(VAE, likelihood="gaussian"),
                       "replicas": dict(VAE, likelihood="gaussian")}),
     "wgan": Case(dict(DCGAN_LIKE, d_steps=2), {"config": dict(DCGAN_LIKE, d_steps=2, clip_value=0.05)},

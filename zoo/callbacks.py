@@ -95,11 +95,15 @@ class SampleGrid(keras.callbacks.Callback):
         self.dataset, self.batch = dataset, None
         self.writer = tf.summary.create_file_writer(log_dir) if log_dir else None
 
-    def samples(self):
+    def fixed_batch(self):
+        """The training batch previews show (models that need an input):
+        taken once, from a fresh iterator, so every epoch shows the same rows."""
         if self.batch is None and self.dataset is not None and not self.model.can_sample():
-            # Taken once, from a fresh iterator: the same rows every epoch.
             self.batch = tf.nest.map_structure(lambda t: t.numpy(), next(iter(self.dataset.take(1))))
-        return self.model.sample_grid(self.batch, self.n, self.seed)
+        return self.batch
+
+    def samples(self):
+        return self.model.sample_grid(self.fixed_batch(), self.n, self.seed)
 
     def write(self, epoch):
         if "text" in getattr(self.model, "OUTPUTS", ()):
@@ -113,8 +117,12 @@ class SampleGrid(keras.callbacks.Callback):
         return path
 
     def write_text(self, epoch):
-        """A sequence model's fixed-seed sentences (at most 16), one per line."""
-        lines = self.model.sample_text(min(self.n, 16), seed=self.seed)
+        """A sequence model's fixed-seed sentences (at most 16), one per
+        line; a translator's ``preview_lines`` of a fixed training batch."""
+        if hasattr(self.model, "preview_lines"):
+            lines = self.model.preview_lines(self.fixed_batch())
+        else:
+            lines = self.model.sample_text(min(self.n, 16), seed=self.seed)
         os.makedirs(self.directory, exist_ok=True)
         path = os.path.join(self.directory, f"epoch_{epoch:03d}.txt")
         with files.atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:

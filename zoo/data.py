@@ -167,9 +167,10 @@ def load_captioned(source, captions, *, split="train", batch_size=128, image_siz
                    finish=lambda batches, epoch: _attach_captions(batches, table, seed, epoch), **epoch_args)
 
 
-#: ``tokens=`` kinds: sequences sampled from an oracle LSTM file, or the
-#: words of a text file of one sentence per line.
-TOKEN_SOURCES = ("oracle", "words")
+#: ``tokens=`` kinds: sequences sampled from an oracle LSTM file, the
+#: words of a text file of one sentence per line, or two styles of the same
+#: text (files ``{split}`` and ``{style}`` fill in: a style-transfer pair).
+TOKEN_SOURCES = ("oracle", "words", "style_pair")
 #: The oracle's splits: sequences sampled with these seeds (SeqGAN: 10,000
 #: training sequences; the test split scores a model's NLL-test).
 ORACLE_SPLIT_SEEDS = {"train": 0, "test": 1}
@@ -183,7 +184,7 @@ def text_path(source, split):
 
 
 def token_arrays(source, tokens, *, split="train", length=20, vocabulary_size=None, longer="truncate",
-                 num_sequences=10_000):
+                 num_sequences=10_000, styles=None, aligned=False):
     """``(ids int32 [n, length], vocabulary or None)`` of a token source:
 
     * ``tokens="oracle"``: ``source`` is an oracle file (``zoo.oracle``), or
@@ -195,6 +196,11 @@ def token_arrays(source, tokens, *, split="train", length=20, vocabulary_size=No
       most frequent tokens, specials included) and each line encoded to
       ``length`` ids (``longer``: "truncate" or "drop", see
       ``zoo.text.Vocabulary.encode``).
+    * ``tokens="style_pair"``: ``source`` is a template with ``{split}`` and
+      ``{style}``, ``styles`` the two style names, and the ids are a pair
+      ``(ids_a, ids_b)``; see :func:`style_lines` for which lines (unpaired
+      halves of the train split unless ``aligned``) and the vocabulary
+      (one, shared by both styles).
     """
     from zoo import text as zoo_text
 
@@ -205,6 +211,18 @@ def token_arrays(source, tokens, *, split="train", length=20, vocabulary_size=No
         if not _is_int(num_sequences) or num_sequences < 1:
             raise DataError(f"num_sequences must be a whole number >= 1, got {num_sequences!r}.")
         return oracle_of(source, length).sample(int(num_sequences), seed=ORACLE_SPLIT_SEEDS[split]), None
+    if tokens == "style_pair":
+        vocabulary = _vocabulary(source, vocabulary_size, styles)
+        lines_a, lines_b = style_lines(source, styles, split, aligned)
+        pair = []
+        for lines in (lines_a, lines_b):
+            ids, _ = vocabulary.encode(lines, length, longer=longer)
+            if not len(ids):
+                raise DataError(f"no line of {source!r} split {split!r} fits {length} tokens (longer={longer!r}).")
+            pair.append(ids)
+        if aligned and len(pair[0]) != len(pair[1]):
+            raise DataError("aligned pairs need longer='truncate' (dropping long lines breaks the alignment).")
+        return tuple(pair), vocabulary
     vocabulary = _vocabulary(source, vocabulary_size)
     ids, _ = vocabulary.encode(zoo_text.read_lines(text_path(source, split)), length, longer=longer)
     if not len(ids):
@@ -212,12 +230,42 @@ def token_arrays(source, tokens, *, split="train", length=20, vocabulary_size=No
     return ids, vocabulary
 
 
-def token_model_kwargs(source, tokens, *, length=20, vocabulary_size=None):
+def style_lines(source, styles, split="train", aligned=False):
+    """``(lines_a, lines_b)`` of a style pair (``source``: a template with
+    ``{split}`` and ``{style}``; ``styles``: the two names, e.g. ``["ylt",
+    "bbe"]``; line i of each file is the same sentence in each style).
+
+    Unpaired training must not see the alignment: the *train* split gives
+    style A's side of its first half of the lines and style B's side of
+    the second half (disjoint sentences), unless ``aligned=True`` (the
+    paired, supervised upper bound). Other splits keep the alignment, so a
+    transfer can be scored against the real sentence."""
+    from zoo import text as zoo_text
+
+    if not isinstance(styles, (list, tuple)) or len(styles) != 2 or not all(isinstance(s, str) for s in styles):
+        raise DataError(f"styles must name the two styles (e.g. ['ylt', 'bbe']), got {styles!r}.")
+    if "{style}" not in source:
+        raise DataError(f"a style_pair source is a path template with {{split}} and {{style}}, got {source!r}.")
+    a, b = (zoo_text.read_lines(text_path(source.replace("{style}", s), split)) for s in styles)
+    if len(a) != len(b):
+        raise DataError(f"the two styles of {source!r} split {split!r} must have a line per sentence each; "
+                        f"found {len(a)} ({styles[0]}) and {len(b)} ({styles[1]}) lines.")
+    if split != "train" or aligned:
+        return a, b
+    half = len(a) // 2
+    return a[:half], b[half:2 * half]
+
+
+def token_model_kwargs(source, tokens, *, length=20, vocabulary_size=None, styles=None):
     """What a sequence model must know of a token source: ``length`` and
-    the oracle's ``vocab_size`` or the text's ``vocabulary`` (its words)."""
+    the oracle's ``vocab_size`` or the text's ``vocabulary`` (its words)
+    (a style pair: and its ``styles``)."""
     _check_token_source(tokens, length)
     if tokens == "oracle":
         return {"length": length, "vocab_size": oracle_of(source, length).vocabulary}
+    if tokens == "style_pair":
+        return {"length": length, "vocabulary": list(_vocabulary(source, vocabulary_size, styles).words),
+                "styles": list(styles)}
     return {"length": length, "vocabulary": list(_vocabulary(source, vocabulary_size).words)}
 
 
@@ -240,23 +288,34 @@ def oracle_of(source, length=20):
     return zoo_oracle.OracleLSTM.from_file(source, length=length)
 
 
-def _vocabulary(source, vocabulary_size):
-    """The vocabulary of a words source: built from its train split."""
+def _vocabulary(source, vocabulary_size, styles=None):
+    """The vocabulary of a words source: built from its train split (a
+    style pair: from the lines unpaired training reads, both styles)."""
     from zoo import text as zoo_text
 
+    if styles is not None or "{style}" in source:
+        lines_a, lines_b = style_lines(source, styles, "train")
+        return zoo_text.Vocabulary.build(lines_a + lines_b, max_size=vocabulary_size)
     return zoo_text.Vocabulary.build(zoo_text.read_lines(text_path(source, "train")), max_size=vocabulary_size)
 
 
 def load_tokens(source, tokens, *, split="train", batch_size=64, length=20, vocabulary_size=None,
-                longer="truncate", num_sequences=10_000, shuffle=True, seed=0, epochs=None, first_epoch=0,
-                steps_per_epoch=None, cache=True):
+                longer="truncate", num_sequences=10_000, styles=None, aligned=False, shuffle=True, seed=0,
+                epochs=None, first_epoch=0, steps_per_epoch=None, cache=True):
     """Batches of int32 token ids ``[batch_size, length]`` of a token source
-    (see :func:`token_arrays`), shuffled per epoch like the image loaders."""
+    (see :func:`token_arrays`), shuffled per epoch like the image loaders.
+    A style pair gives ``(ids_a, ids_b)`` batches: unrelated sentences of
+    the two styles, each shuffled by its own key (``aligned``: the aligned
+    pairs, shuffled together)."""
     epoch_args = _epoch_args(batch_size, shuffle, seed, epochs, first_epoch, steps_per_epoch, cache)
     ids, _ = token_arrays(source, tokens, split=split, length=length, vocabulary_size=vocabulary_size,
-                          longer=longer, num_sequences=num_sequences)
+                          longer=longer, num_sequences=num_sequences, styles=styles, aligned=aligned)
+    if tokens == "style_pair" and not aligned:
+        return _epochs([(tf.data.Dataset.from_tensor_slices(x), len(x), source, split) for x in ids],
+                       image_shape=None, **epoch_args)
     ds = tf.data.Dataset.from_tensor_slices(ids)
-    return _epochs([(ds, len(ids), source, split)], image_shape=None, **epoch_args)
+    return _epochs([(ds, len(ids[0]) if isinstance(ids, tuple) else len(ids), source, split)], image_shape=None,
+                   **epoch_args)
 
 
 # === The shared epoch core ===

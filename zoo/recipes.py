@@ -184,5 +184,5 @@ def model_kwargs(recipe):
 
 def _sequence_kwargs(d, accepted):
     found = zoo_data.token_model_kwargs(d["source"], d["tokens"], length=d.get("length", 20),
-                                        vocabulary_size=d.get("vocabulary_size"))
+                                        vocabulary_size=d.get("vocabulary_size"), styles=d.get("styles"))
     return {k: v for k, v in found.items() if k in accepted}

@@ -209,7 +209,7 @@ def training_arrays(data_cfg):
     split's order: images in [-1, 1], or int32 token ids."""
     split = data_cfg.get("split", "train")
     if data_cfg.get("tokens") is not None:
-        keys = ("length", "vocabulary_size", "longer", "num_sequences")
+        keys = ("length", "vocabulary_size", "longer", "num_sequences", "styles", "aligned")
         return zoo_data.token_arrays(data_cfg["source"], data_cfg["tokens"], split=split,
                                      **{k: data_cfg[k] for k in keys if k in data_cfg})[0]
     return zoo_data.arrays(data_cfg["source"], split=split, image_size=data_cfg.get("image_size"),
