@@ -20,6 +20,7 @@ setup(
         "tensorboard",  # fit(callbacks=[TensorBoard]) scalars and sample images
         "ai-edge-litert>=1.2",   # TFLite interpreter (tf.lite.Interpreter is deprecated)
         "nltk>=3.8",   # zoo.eval.bleu: the Texygen BLEU / self-BLEU of text samples
+        "sacrebleu>=2.3",  # zoo.eval.style: corpus BLEU of translations (style transfer)
     ],
     extras_require={
         # Every import of tests/ and benchmarks/ is declared here:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -379,3 +380,40 @@ def test_training_options_smoke(tmp_path):
     assert all(r["generator_steps"] == 2 and r["cfid"] > 0 and r["live_cfid"] != r["cfid"] for r in rows.values())
     assert (tmp_path / "runs" / "options_tiny_dcgan_r1" / "model.keras").exists()
     assert "| tiny_dcgan/r1 | `kwargs.r1_weight=1.0` | 1 |" in run.stdout
+
+
+def test_style_transfer_smoke(tmp_path):
+    """The README's style-transfer table on the first 40 test verses: the
+    copy row is a copy (self-BLEU 100, PINC 0), the retrieval row writes
+    the target style (it returns real sentences of it), and a tiny untrained
+    text_cyclegan is scored both ways with its cut verses counted."""
+    import zoo
+    from zoo import recipes
+
+    recipe = tmp_path / "tiny_tc.toml"
+    source = os.path.join(os.path.dirname(ROOT), "shared", "datasets", "bible_style", "ylt_bbe", "{split}.{style}.txt")
+    recipe.write_text(f'model = "text_cyclegan"\n[data]\nsource = "{source}"\ntokens = "style_pair"\n'
+                      'styles = ["ylt", "bbe"]\nvocabulary_size = 300\nlength = 8\n[kwargs]\nembedding_dim = 4\n'
+                      "hidden_dim = 4\nd_embedding_dim = 4\nfilter_sizes = [2]\nnum_filters = [2]\n")
+    model = zoo.get("text_cyclegan", **recipes.model_kwargs(recipes.load(str(recipe))))
+    (tmp_path / "runs" / "tiny_tc").mkdir(parents=True)
+    model.save(str(tmp_path / "runs" / "tiny_tc" / "model.keras"))
+    (tmp_path / "runs" / "tiny_tc" / "summary.json").write_text(json.dumps(
+        {"generator_steps": 0, "wall_seconds_this_run": 0.0, "final_logs": {}}))
+    out = tmp_path / "style.json"
+    run = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "benchmarks", "style_transfer.py"), "--recipes", str(recipe),
+         "--runs", str(tmp_path / "runs"), "--limit", "40", "--out", str(out)],
+        capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(out.read_text())
+    rows = result["rows"]
+    assert result["protocol"]["verses"] == 40 and set(rows) == {"copy", "nearest", "tiny_tc"}
+    for direction in ("a2b", "b2a"):
+        copy = rows["copy"][direction]
+        assert copy["self_bleu"] == pytest.approx(100.0) and copy["pinc"] == 0.0 and copy["copied"] == 1.0
+        assert copy["style_accuracy"] < 0.2 < 0.8 < rows["nearest"][direction]["style_accuracy"]
+        assert rows["nearest"][direction]["copied"] == 0.0
+    assert "inputs cut to 8 tokens: 40 YLT / 40 BBE verses" in rows["tiny_tc"]["note"]
+    assert "| tiny_tc |" in run.stdout

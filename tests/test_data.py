@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from helpers import USPS, needs_mnist
+from helpers import SHARED, USPS, needs_mnist
 from zoo import data
 
 
@@ -284,3 +284,27 @@ def test_with_index_gives_each_image_its_position_in_the_split():
     np.testing.assert_array_equal(images.numpy(), train[index.numpy()])
     with pytest.raises(data.DataError, match="cannot be combined with with_labels"):
         data.load("mnist", with_index=True, with_labels=True)
+
+
+def test_a_style_pair_trains_on_disjoint_halves_and_tests_on_aligned_verses():
+    from zoo import text as zoo_text
+
+    source = os.path.join(SHARED, "datasets", "bible_style", "ylt_bbe", "{split}.{style}.txt")
+    ylt, bbe = (zoo_text.read_lines(source.format(split="train", style=s)) for s in ("ylt", "bbe"))
+    a, b = data.style_lines(source, ["ylt", "bbe"], "train")
+    half = len(ylt) // 2
+    assert a == ylt[:half] and b == bbe[half:2 * half]  # no verse in both styles
+    assert data.style_lines(source, ["ylt", "bbe"], "train", aligned=True) == (ylt, bbe)
+    test_a, test_b = data.style_lines(source, ["ylt", "bbe"], "test")
+    assert test_a == zoo_text.read_lines(source.format(split="test", style="ylt")) and len(test_b) == len(test_a) == 1835
+    batches = data.load_tokens(source, "style_pair", styles=["ylt", "bbe"], length=12, vocabulary_size=500,
+                               batch_size=4, epochs=1, steps_per_epoch=2)
+    (ids_a, ids_b), = batches.take(1)
+    vocab = zoo_text.Vocabulary(data.token_model_kwargs(source, "style_pair", length=12, vocabulary_size=500,
+                                                         styles=["ylt", "bbe"])["vocabulary"])
+    assert ids_a.shape == ids_b.shape == (4, 12) and batches.steps_per_epoch == 2
+    assert set(vocab.decode(ids_a.numpy())) <= {vocab.decode(vocab.encode([x], 12)[0])[0] for x in a}
+    with pytest.raises(data.DataError, match="styles must name the two styles"):
+        data.style_lines(source, ["ylt"], "train")
+    with pytest.raises(data.DataError, match=r"with \{split\} and \{style\}"):
+        data.style_lines(source.replace("{style}", "ylt"), ["ylt", "bbe"], "train")

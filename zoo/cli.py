@@ -105,6 +105,37 @@ def _cmd_sample(args):
     print(f"Wrote {args.n} samples to {out}")
 
 
+def _translate_text(args, path, model=None):
+    """``translate`` for text-to-text models: sentences from ``--text`` and
+    ``.txt`` files (one a line) -> their translations, one a line."""
+    from zoo import files, text
+
+    lines = list(args.text or [])
+    for item in args.inputs:
+        if not item.endswith(".txt"):
+            raise ValueError(f"a text model translates --text sentences or .txt files (one sentence a line); "
+                             f"got {item!r}.")
+        lines += text.read_lines(item)
+    if not lines:
+        raise ValueError("Nothing to translate: give --text \"...\" (repeatable) or .txt files of one sentence a line.")
+    if model is None:
+        from zoo import export
+
+        if args.direction:
+            raise ValueError("An exported model serves one direction: pass its folder (e.g. <base>/<name>_b2a) "
+                             "without --direction.")
+        translations, notes = export.text_translator(path)(lines)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+    else:
+        translations = model.translate(lines, direction=args.direction or "a2b")
+    print("\n".join(translations))
+    if args.output.endswith(".txt"):
+        with files.atomic_path(args.output) as tmp, open(tmp, "w", encoding="utf-8") as f:
+            f.write("\n".join(translations) + "\n")
+        print(f"Wrote {len(translations)} translation(s) to {args.output}", file=sys.stderr)
+
+
 def _cmd_translate(args):
     import numpy as np
     from PIL import Image
@@ -112,10 +143,26 @@ def _cmd_translate(args):
     from zoo import data, files, images
 
     path = files.keras_file(args.model)
-    if not os.path.isdir(path):
+    model = None
+    if os.path.isdir(path):
+        from zoo import export
+
+        fn_inputs = export.signature_inputs(path)
+        if "text" in fn_inputs and "image" not in fn_inputs:
+            return _translate_text(args, path)
+    else:
         from zoo import conditions
 
         model = files.load_model(path)
+        if hasattr(model, "translate") and not model.condition_of(conditions.Image):
+            return _translate_text(args, path, model)
+    if args.text:
+        raise ValueError(f"--text is for text-to-text models (text_cyclegan); {path} translates images.")
+    if not args.inputs:
+        raise ValueError("Nothing to translate: give image files or folders.")
+    if model is not None:
+        if args.direction not in (None, "a2b", "b2a"):
+            raise ValueError(f"--direction is a2b or b2a for image models, got {args.direction!r}.")
         if not model.condition_of(conditions.Image):
             raise ValueError(f"{path} is a {model.registry_name} model; `translate` needs an image-to-image model.")
         if args.direction and model.ENDPOINT_ARG != "direction":
@@ -269,11 +316,16 @@ def main(argv=None):
                         "trick: fewer, more typical samples; e.g. 1.0)")
     s.set_defaults(func=_cmd_sample)
 
-    r = sub.add_parser("translate", help="run an image-to-image model (pix2pix, cyclegan, stargan) on image files")
+    r = sub.add_parser("translate", help="run a translation model on image files (pix2pix, cyclegan, stargan) "
+                                         "or sentences (text_cyclegan)")
     r.add_argument("model", help=".keras file, training workdir, or exported model folder")
-    r.add_argument("inputs", nargs="+", help="image files or folders (resized to the model's input size)")
-    r.add_argument("-o", "--output", default="translated.png")
-    r.add_argument("--direction", choices=["a2b", "b2a"], help="cyclegan .keras files: which way (default a2b)")
+    r.add_argument("inputs", nargs="*", help="image files or folders (resized to the model's input size); for a "
+                                             "text model: .txt files, one sentence a line")
+    r.add_argument("-o", "--output", default="translated.png", help="the PNG of image translations; for a text "
+                                                                     "model, a .txt file to write too")
+    r.add_argument("--text", action="append", help="text models: a sentence to translate (repeatable)")
+    r.add_argument("--direction", help="two-direction .keras files: a2b or b2a (default a2b); text models also "
+                                       "take '<from>2<to>' or the target style's name")
     r.add_argument("--domain", help="stargan: the target domain (an id, or a name for .keras files)")
     r.add_argument("--scale", type=_positive_int, default=2, help="pixel upscaling of the PNG")
     r.set_defaults(func=_cmd_translate)

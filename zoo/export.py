@@ -298,6 +298,18 @@ def sampler(path):
     return generate
 
 
+def signature_inputs(path):
+    """The input names of an export's ``serving_default`` (from its
+    ``metadata.json`` when it has one, else from the SavedModel)."""
+    path = latest_version(path)
+    meta = os.path.join(path, METADATA)
+    if os.path.exists(meta):
+        inputs = files.read_json(meta).get("signature", {}).get("inputs")
+        if inputs:
+            return list(inputs)
+    return list(tf.saved_model.load(path).signatures[SIGNATURE].structured_input_signature[1])
+
+
 def is_text_export(path):
     """True for the export of a sequence model: its ``metadata.json`` lists
     a ``text`` output (a SavedModel without one: its signature is read)."""
@@ -364,10 +376,40 @@ def translator(path):
     return translate, tuple(inputs["image"].shape[1:])
 
 
+def text_translator(path):
+    """Returns ``translate(lines) -> (texts, notes)`` backed by one
+    direction of an exported text-to-text model (input ``text`` string
+    ``[batch]``; outputs ``text``, ``truncated``, ``unknown_words``).
+    ``notes``: one line per sentence that was cut to the model's length or
+    had unknown words. Needs only TensorFlow."""
+    path = latest_version(path)
+    fn = tf.saved_model.load(path).signatures[SIGNATURE]
+    inputs = fn.structured_input_signature[1]
+    if set(inputs) != {"text"} or inputs["text"].dtype != tf.string or "text" not in fn.structured_outputs:
+        raise ValueError(f"{path} takes {sorted(inputs)} and returns {sorted(fn.structured_outputs)}; "
+                         "text_translator drives text-to-text exports (text -> text, e.g. text_cyclegan_*_a2b).")
+
+    def translate(lines):
+        if isinstance(lines, str) or not len(lines):
+            raise ValueError(f"expected a non-empty list of sentences, got {lines!r:.60}.")
+        outputs = _run(fn, {"text": tf.constant([str(x) for x in lines])}, path, output=None)
+        notes = []
+        for i, (cut, unknown) in enumerate(zip(outputs.get("truncated", []), outputs.get("unknown_words", []))):
+            if cut or unknown:
+                notes.append(f"sentence {i + 1}: " + ", ".join(
+                    (["cut to the model's length"] if cut else []) + ([f"{unknown} unknown word(s)"] if unknown else [])))
+        return [t.decode("utf-8") for t in outputs["text"]], notes
+
+    return translate
+
+
 def _run(fn, feeds, path, output="images"):
-    """The signature's ``output``; the export's own input checks (graph
-    assertions) come back as a ValueError with their message."""
+    """The signature's ``output`` (``None``: every output, by name); the
+    export's own input checks (graph assertions) come back as a ValueError
+    with their message."""
     try:
+        if output is None:
+            return {k: v.numpy() for k, v in fn(**feeds).items()}
         return fn(**feeds)[output].numpy()
     except tf.errors.InvalidArgumentError as e:
         import re

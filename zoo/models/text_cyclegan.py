@@ -408,29 +408,42 @@ class TextCycleGAN(AdversarialModel):
             return self._logs()
         # 1. Translators: fool both Ds, undo each other (cycle), copy what
         #    is already in the target style (self).
-        fake_b, fake_a = self._generator_step(real_a, real_b)
+        transferring = self.g_optimizer.iterations >= self.pretrain_steps  # read once: G's update moves it
+        fake_b, fake_a = self._generator_step(real_a, real_b, transferring)
         # 2. Discriminators: real sentences vs this step's translations.
-        self._discriminator_step(real_a, real_b, fake_a, fake_b)
+        self._discriminator_step(real_a, real_b, fake_a, fake_b, transferring)
         return self._logs()
 
-    def _weights(self):
-        """``(adversarial, cycle)`` weights of this step: 0 while pretraining."""
-        training = tf.cast(self.g_optimizer.iterations >= self.pretrain_steps, tf.float32)
-        return training * self.adversarial_weight, training * self.cycle_weight
+    def _phase(self, transferring, transfer, pretraining):
+        """``transfer()`` after the pretraining steps, else ``pretraining()``
+        (a ``tf.cond``: the pretraining steps skip the decoding, cycle and D
+        work instead of weighting it by zero)."""
+        if not self.pretrain_steps:
+            return transfer()
+        return tf.cond(transferring, transfer, pretraining)
 
-    def _generator_step(self, real_a, real_b):
+    def _generator_step(self, real_a, real_b, transferring):
         g, f = self.translators()
-        adversarial_weight, cycle_weight = self._weights()
-        with tf.GradientTape() as tape:
-            own = sentence_loss(g.teacher(real_b, real_b, training=True), real_b) + sentence_loss(
-                f.teacher(real_a, real_a, training=True), real_a)
+        batch = tf.shape(real_a)[0]
+
+        def transfer():
             ids_b, fake_b = g.soft(real_a, self.temperature, self.straight_through, training=True)
             ids_a, fake_a = f.soft(real_b, self.temperature, self.straight_through, training=True)
             cycle = sentence_loss(f.teacher(ids_b, real_a, fake_b, training=True), real_a) + sentence_loss(
                 g.teacher(ids_a, real_b, fake_a, training=True), real_b)
             adversarial = self.g_loss_fn(self._judge(self.discriminator, fake_b)) + self.g_loss_fn(
                 self._judge(self.discriminator_a, fake_a))
-            per_example = adversarial_weight * adversarial + cycle_weight * cycle + self.self_weight * own
+            return adversarial, cycle, fake_b, fake_a
+
+        def pretraining():
+            nothing = tf.zeros([batch, self.length, self.vocab_size])
+            return tf.zeros([batch]), tf.zeros([batch]), nothing, nothing
+
+        with tf.GradientTape() as tape:
+            own = sentence_loss(g.teacher(real_b, real_b, training=True), real_b) + sentence_loss(
+                f.teacher(real_a, real_a, training=True), real_a)
+            adversarial, cycle, fake_b, fake_a = self._phase(transferring, transfer, pretraining)
+            per_example = self.adversarial_weight * adversarial + self.cycle_weight * cycle + self.self_weight * own
             loss = self.global_mean(per_example) + self.regularization([self.generator, self.generator_ba])
         self.apply_update(self.g_optimizer, loss, self.generator_variables, tape)
         self._track("g_loss", per_example)
@@ -439,20 +452,32 @@ class TextCycleGAN(AdversarialModel):
         self._track("self_reconstruction", own)
         return tf.stop_gradient(fake_b), tf.stop_gradient(fake_a)
 
+    def apply_update(self, optimizer, loss, variables, tape):
+        # Run eagerly, a tf.cond computes one branch: the pretraining one
+        # leaves D unconnected. Zero gradients keep D and Adam's moments
+        # still, as the traced cond's gradient does. (No EMA: EMA_OPTION.)
+        grads = tape.gradient(loss, variables)
+        grads = [tf.zeros(v.shape, v.dtype) if g is None else g for g, v in zip(grads, variables)]
+        optimizer.apply_gradients(zip(grads, variables))
+
     def _judge(self, discriminator, one_hot):
         keep = tf.ones([tf.shape(one_hot)[0], sum(self.num_filters)])
         return discriminator([one_hot, keep], training=True)
 
-    def _discriminator_step(self, real_a, real_b, fake_a, fake_b):
-        adversarial_weight, _ = self._weights()
-        with tf.GradientTape() as tape:
+    def _discriminator_step(self, real_a, real_b, fake_a, fake_b, transferring):
+        def transfer():
             loss_b = self.d_loss_fn(self._judge(self.discriminator, tf.one_hot(real_b, self.vocab_size)),
                                     self._judge(self.discriminator, fake_b))
             loss_a = self.d_loss_fn(self._judge(self.discriminator_a, tf.one_hot(real_a, self.vocab_size)),
                                     self._judge(self.discriminator_a, fake_a))
-            # No D update while pretraining (zero gradients leave Adam's state at 0).
-            per_example = tf.cast(adversarial_weight > 0, tf.float32) * (loss_a + loss_b)
-            loss = self.global_mean(per_example) + self.regularization([self.discriminator, self.discriminator_a])
+            return loss_a, loss_b
+
+        def pretraining():  # no D loss: zero gradients leave D and Adam's moments at rest
+            return tf.zeros([tf.shape(real_a)[0]]), tf.zeros([tf.shape(real_a)[0]])
+
+        with tf.GradientTape() as tape:
+            loss_a, loss_b = self._phase(transferring, transfer, pretraining)
+            loss = self.global_mean(loss_a + loss_b) + self.regularization([self.discriminator, self.discriminator_a])
         self.apply_update(self.d_optimizer, loss, self.discriminator_variables, tape)
         self._track("d_loss_a", loss_a)
         self._track("d_loss_b", loss_b)
@@ -506,10 +531,13 @@ class TextCycleGAN(AdversarialModel):
         each side of a training batch ``(ids_a, ids_b)``: the training
         samples file."""
         lines = []
-        for side, direction, back in ((0, "a2b", "b2a"), (1, "b2a", "a2b")):
-            source = self.sentences(np.asarray(batch[side])[:n])
-            there = self.translate(source, direction)
-            lines += [f"{direction}: {s}  ->  {t}  ->  {r}" for s, t, r in zip(source, there, self.translate(there, back))]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # training sentences already fit: cut ones were cut by the data
+            for side, direction, back in ((0, "a2b", "b2a"), (1, "b2a", "a2b")):
+                source = self.sentences(np.asarray(batch[side])[:n])
+                there = self.translate(source, direction)
+                lines += [f"{direction}: {s}  ->  {t}  ->  {r}"
+                          for s, t, r in zip(source, there, self.translate(there, back))]
         return lines
 
     def serve_endpoint(self, endpoint, inputs, tflite=False):

@@ -1,0 +1,152 @@
+"""Unpaired text style transfer YLT <-> BBE, scored on the whole test split
+(1,835 aligned verses), both directions: style accuracy (the shipped
+``style_ylt_bbe`` classifier, ``zoo.eval.style``), sacreBLEU against the
+reference verse of the target style and against the source (self-BLEU),
+PINC and the share of outputs that copy their input.
+
+Rows: the two baselines, then every trained ``runs/<recipe>/model.keras``
+given:
+
+* ``copy``: the input itself (YLT -> BBE: 15.05 sacreBLEU cased, the
+  dataset's note; ours is lower-cased, as our models write);
+* ``nearest``: a dictionary-free retrieval baseline: the training sentence
+  of the target style (the half unpaired training reads) with the highest
+  TF-IDF cosine to the input (word tokens of ``zoo.text.tokenize``);
+* ``text_cyclegan_ylt_bbe`` (unpaired) and ``text_cyclegan_paired_ylt_bbe``
+  (supervised upper bound on the aligned training verses): greedy
+  translations of the full verses (the models read and write at most
+  ``length`` tokens: longer verses are cut, which costs BLEU against the
+  full reference; the table says how many).
+
+BLEU: sacreBLEU 2.x ``corpus_bleu``, 13a tokenizer, lower-cased, one
+reference. The published supervised rows (Moses 24.01, seq2seq 24.94 YLT ->
+BBE, Carlson et al. 2018) used multi-bleu.perl on their own tokenization
+(cased): comparable in kind, not to the decimal.
+
+    python benchmarks/style_transfer.py
+    python benchmarks/style_transfer.py --recipes text_cyclegan_ylt_bbe --limit 300   # a quick look
+"""
+
+import argparse
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+RECIPES = ("text_cyclegan_ylt_bbe", "text_cyclegan_paired_ylt_bbe")
+SOURCE = os.path.join(os.path.dirname(ROOT), "shared", "datasets", "bible_style", "ylt_bbe", "{split}.{style}.txt")
+STYLES = ("ylt", "bbe")
+
+
+def nearest_neighbour(queries, pool):
+    """For each query, the ``pool`` sentence of highest TF-IDF cosine."""
+    import numpy as np
+    from scipy import sparse
+
+    from zoo import text as zoo_text
+
+    index = {}
+    docs = [[index.setdefault(w, len(index)) for w in zoo_text.tokenize(s)] for s in pool]
+    query_docs = [[index[w] for w in zoo_text.tokenize(s) if w in index] for s in queries]
+
+    def matrix(rows):
+        data, cols, ptr = [], [], [0]
+        for row in rows:
+            ids, counts = np.unique(row, return_counts=True) if row else (np.zeros(0, int), np.zeros(0))
+            cols.extend(ids.tolist())
+            data.extend(counts.tolist())
+            ptr.append(len(cols))
+        return sparse.csr_matrix((np.asarray(data, float), cols, ptr), shape=(len(rows), len(index)))
+
+    pool_m, query_m = matrix(docs), matrix(query_docs)
+    idf = np.log((1 + len(pool)) / (1 + np.asarray((pool_m > 0).sum(axis=0)).ravel())) + 1.0
+
+    def normalized(m):
+        m = m.multiply(idf).tocsr()
+        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+        return sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ m
+
+    scores = normalized(query_m) @ normalized(pool_m).T
+    best = np.asarray(scores.argmax(axis=1)).ravel()
+    return [pool[i] for i in best]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipes", nargs="*", default=list(RECIPES))
+    parser.add_argument("--runs", default=os.path.join(ROOT, "runs"))
+    parser.add_argument("--source", default=SOURCE)
+    parser.add_argument("--split", default="test")
+    parser.add_argument("--limit", type=int, default=None, help="score the first N verses only")
+    parser.add_argument("--examples", type=int, default=3, help="example translations printed per row")
+    parser.add_argument("--out", default=os.path.join(HERE, "results", "style_transfer.json"))
+    args = parser.parse_args(argv)
+
+    from zoo import data as zoo_data
+    from zoo import files, recipes as zoo_recipes, text as zoo_text
+    from zoo.eval import style
+
+    judge = style.load("style_ylt_bbe")
+    sides = dict(zip(STYLES, zoo_data.style_lines(args.source, list(STYLES), args.split)))
+    if args.limit:
+        sides = {k: v[: args.limit] for k, v in sides.items()}
+    train = dict(zip(STYLES, zoo_data.style_lines(args.source, list(STYLES), "train")))
+    directions = {"a2b": ("ylt", "bbe"), "b2a": ("bbe", "ylt")}
+
+    def score(name, translate, note=""):
+        row = {"note": note}
+        for direction, (source, target) in directions.items():
+            start = time.time()
+            outputs = translate(direction, sides[source])
+            row[direction] = {**style.transfer_scores(judge, sides[source], outputs, sides[target], target),
+                              "seconds": round(time.time() - start, 1),
+                              "examples": [[s, o, r] for s, o, r in
+                                           list(zip(sides[source], outputs, sides[target]))[: args.examples]]}
+        rows[name] = row
+
+    rows = {}
+    score("copy", lambda direction, sources: list(sources), "the input itself")
+    score("nearest", lambda direction, sources: nearest_neighbour(sources, train[directions[direction][1]]),
+          "TF-IDF nearest training sentence of the target style")
+    for name in args.recipes:
+        recipe = zoo_recipes.load(name)
+        path = os.path.join(args.runs, recipe["name"], "model.keras")
+        if not os.path.exists(path):
+            print(f"skipped {recipe['name']}: no {path} (train it with `gan-zoo train {name}`)", file=sys.stderr)
+            continue
+        model = files.load_model(path)
+        summary = files.read_json(os.path.join(args.runs, recipe["name"], "summary.json"))
+        cut = {s: sum(len(zoo_text.tokenize(x)) + 1 > model.length for x in sides[s]) for s in STYLES}
+        import warnings
+
+        def translate(direction, sources, model=model):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the cut verses are counted in the note
+                return model.translate(sources, direction=direction)
+
+        score(recipe["name"], translate,
+              f"{summary.get('generator_steps', '?')} steps, {summary.get('wall_seconds_this_run', 0) / 60:.0f} min; "
+              f"inputs cut to {model.length} tokens: {cut['ylt']} YLT / {cut['bbe']} BBE verses")
+
+    verses = len(sides["ylt"])
+    files.write_json(args.out, {"protocol": {
+        "split": args.split, "verses": verses, "bleu": "sacreBLEU corpus_bleu, 13a, lowercase, 1 reference",
+        "style_classifier": {k: judge.info.get(k) for k in ("test_accuracy", "sha256")},
+    }, "rows": rows})
+    print(f"| system | YLT->BBE BLEU | style acc | self-BLEU | PINC | BBE->YLT BLEU | style acc | note |"
+          f"  ({verses} {args.split} verses)")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, row in rows.items():
+        a, b = row["a2b"], row["b2a"]
+        print(f"| {name} | {a['bleu']:.2f} | {a['style_accuracy']:.3f} | {a['self_bleu']:.2f} | {a['pinc']:.3f} | "
+              f"{b['bleu']:.2f} | {b['style_accuracy']:.3f} | {row['note']} |")
+    for name, row in rows.items():
+        for source, output, reference in row["a2b"]["examples"]:
+            print(f"\n[{name}] YLT: {source}\n  -> {output}\n  BBE: {reference}")
+
+
+if __name__ == "__main__":
+    main()
