@@ -25,6 +25,7 @@ BBE, Carlson et al. 2018) used multi-bleu.perl on their own tokenization
 
     python benchmarks/style_transfer.py
     python benchmarks/style_transfer.py --recipes text_cyclegan_ylt_bbe --limit 300   # a quick look
+    python benchmarks/style_transfer.py --recipes --models pretrained=runs/pretrained/model.keras
 """
 
 import argparse
@@ -78,6 +79,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipes", nargs="*", default=list(RECIPES))
     parser.add_argument("--runs", default=os.path.join(ROOT, "runs"))
+    parser.add_argument("--models", nargs="*", default=[], metavar="LABEL=PATH",
+                        help="more rows: a .keras file or work directory each, under a label")
     parser.add_argument("--source", default=SOURCE)
     parser.add_argument("--split", default="test")
     parser.add_argument("--limit", type=int, default=None, help="score the first N verses only")
@@ -111,14 +114,24 @@ def main(argv=None):
     score("copy", lambda direction, sources: list(sources), "the input itself")
     score("nearest", lambda direction, sources: nearest_neighbour(sources, train[directions[direction][1]]),
           "TF-IDF nearest training sentence of the target style")
+    trained = []
     for name in args.recipes:
         recipe = zoo_recipes.load(name)
         path = os.path.join(args.runs, recipe["name"], "model.keras")
         if not os.path.exists(path):
             print(f"skipped {recipe['name']}: no {path} (train it with `gan-zoo train {name}`)", file=sys.stderr)
             continue
+        trained.append((recipe["name"], path))
+    for item in args.models:
+        label, _, path = item.partition("=")
+        if not path:
+            raise SystemExit(f"--models takes LABEL=PATH, got {item!r}.")
+        trained.append((label, files.keras_file(path)))
+    for label, path in trained:
         model = files.load_model(path)
-        summary = files.read_json(os.path.join(args.runs, recipe["name"], "summary.json"))
+        summary_path = os.path.join(os.path.dirname(path), "summary.json")
+        summary = files.read_json(summary_path) if os.path.exists(summary_path) else {
+            "generator_steps": int(model.g_optimizer.iterations.numpy())}
         cut = {s: sum(len(zoo_text.tokenize(x)) + 1 > model.length for x in sides[s]) for s in STYLES}
         import warnings
 
@@ -127,8 +140,8 @@ def main(argv=None):
                 warnings.simplefilter("ignore")  # the cut verses are counted in the note
                 return model.translate(sources, direction=direction)
 
-        score(recipe["name"], translate,
-              f"{summary.get('generator_steps', '?')} steps, {summary.get('wall_seconds_this_run', 0) / 60:.0f} min; "
+        score(label, translate,
+              f"{summary.get('generator_steps', '?')} steps; "
               f"inputs cut to {model.length} tokens: {cut['ylt']} YLT / {cut['bbe']} BBE verses")
 
     verses = len(sides["ylt"])

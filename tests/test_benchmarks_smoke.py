@@ -415,5 +415,5 @@ def test_style_transfer_smoke(tmp_path):
         assert copy["self_bleu"] == pytest.approx(100.0) and copy["pinc"] == 0.0 and copy["copied"] == 1.0
         assert copy["style_accuracy"] < 0.2 < 0.8 < rows["nearest"][direction]["style_accuracy"]
         assert rows["nearest"][direction]["copied"] == 0.0
-    assert "inputs cut to 8 tokens: 40 YLT / 40 BBE verses" in rows["tiny_tc"]["note"]
+    assert rows["tiny_tc"]["note"] == "0 steps; inputs cut to 8 tokens: 40 YLT / 40 BBE verses"
     assert "| tiny_tc |" in run.stdout

@@ -48,12 +48,16 @@ def test_shipped_export_serves_and_guards_its_shapes(name):
     outputs = fn(**feeds)
     if sequence:  # ids in the vocabulary and their text
         tokens = outputs["tokens"].numpy()
-        vocab = meta["config"]["vocab_size"] if meta["id_to_token"] is None else len(meta["id_to_token"])
+        vocab = len(meta["id_to_token"]) if meta.get("id_to_token") else meta["config"]["vocab_size"]
         assert tokens.shape == (2, meta["config"]["length"]) and 0 <= tokens.min() and tokens.max() < vocab
         assert all(outputs["text"].numpy())
     else:
         images = outputs["images"].numpy()
         assert images.shape[0] == 2 and np.isfinite(images).all() and np.abs(images).max() <= 1.0
+    if set(specs) == {"text"}:  # a text translator: empty text is refused by name
+        with pytest.raises(tf.errors.InvalidArgumentError, match="text must have at least one word"):
+            fn(text=tf.constant(["and he said", " "]))
+        return
     # The float input (latent or image) with its last size off by one: refused by name.
     key = "latent" if "latent" in specs else next(k for k, s in sorted(specs.items()) if s.dtype == tf.float32)
     dims = [2 if d is None else d for d in specs[key].shape.as_list()]
