@@ -85,6 +85,8 @@ def main(argv=None):
     parser.add_argument("--split", default="test")
     parser.add_argument("--limit", type=int, default=None, help="score the first N verses only")
     parser.add_argument("--examples", type=int, default=3, help="example translations printed per row")
+    parser.add_argument("--fit-length", type=int, default=32,
+                        help="also score the verses whose source has fewer tokens than this (none is cut)")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "style_transfer.json"))
     args = parser.parse_args(argv)
 
@@ -104,7 +106,10 @@ def main(argv=None):
         for direction, (source, target) in directions.items():
             start = time.time()
             outputs = translate(direction, sides[source])
+            fits = [i for i, x in enumerate(sides[source]) if len(zoo_text.tokenize(x)) + 1 <= args.fit_length]
+            subset = style.content_scores(*([side[i] for i in fits] for side in (sides[source], outputs, sides[target])))
             row[direction] = {**style.transfer_scores(judge, sides[source], outputs, sides[target], target),
+                              "fitting": {"verses": len(fits), "bleu": subset["bleu"]},
                               "seconds": round(time.time() - start, 1),
                               "examples": [[s, o, r] for s, o, r in
                                            list(zip(sides[source], outputs, sides[target]))[: args.examples]]}
@@ -149,13 +154,16 @@ def main(argv=None):
         "split": args.split, "verses": verses, "bleu": "sacreBLEU corpus_bleu, 13a, lowercase, 1 reference",
         "style_classifier": {k: judge.info.get(k) for k in ("test_accuracy", "sha256")},
     }, "rows": rows})
-    print(f"| system | YLT->BBE BLEU | style acc | self-BLEU | PINC | BBE->YLT BLEU | style acc | note |"
-          f"  ({verses} {args.split} verses)")
-    print("|---|---|---|---|---|---|---|---|")
+    fit_a, fit_b = (next(iter(rows.values()))[d]["fitting"]["verses"] for d in ("a2b", "b2a"))
+    print(f"| system | YLT->BBE BLEU | (on {fit_a} short) | style acc | self-BLEU | PINC | BBE->YLT BLEU | "
+          f"(on {fit_b} short) | style acc | note |  ({verses} {args.split} verses; short: under "
+          f"{args.fit_length} tokens)")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name, row in rows.items():
         a, b = row["a2b"], row["b2a"]
-        print(f"| {name} | {a['bleu']:.2f} | {a['style_accuracy']:.3f} | {a['self_bleu']:.2f} | {a['pinc']:.3f} | "
-              f"{b['bleu']:.2f} | {b['style_accuracy']:.3f} | {row['note']} |")
+        print(f"| {name} | {a['bleu']:.2f} | {a['fitting']['bleu']:.2f} | {a['style_accuracy']:.3f} | "
+              f"{a['self_bleu']:.2f} | {a['pinc']:.3f} | {b['bleu']:.2f} | {b['fitting']['bleu']:.2f} | "
+              f"{b['style_accuracy']:.3f} | {row['note']} |")
     for name, row in rows.items():
         for source, output, reference in row["a2b"]["examples"]:
             print(f"\n[{name}] YLT: {source}\n  -> {output}\n  BBE: {reference}")

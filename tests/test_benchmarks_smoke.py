@@ -415,5 +415,10 @@ def test_style_transfer_smoke(tmp_path):
         assert copy["self_bleu"] == pytest.approx(100.0) and copy["pinc"] == 0.0 and copy["copied"] == 1.0
         assert copy["style_accuracy"] < 0.2 < 0.8 < rows["nearest"][direction]["style_accuracy"]
         assert rows["nearest"][direction]["copied"] == 0.0
+    from zoo import text as zoo_text
+
+    ylt = zoo_text.read_lines(source.format(split="test", style="ylt"))[:40]
+    short = sum(len(zoo_text.tokenize(x)) + 1 <= 32 for x in ylt)
+    assert 0 < short < 40 and rows["copy"]["a2b"]["fitting"]["verses"] == short
     assert rows["tiny_tc"]["note"] == "0 steps; inputs cut to 8 tokens: 40 YLT / 40 BBE verses"
     assert "| tiny_tc |" in run.stdout
