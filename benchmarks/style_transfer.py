@@ -32,6 +32,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -138,7 +139,6 @@ def main(argv=None):
         summary = files.read_json(summary_path) if os.path.exists(summary_path) else {
             "generator_steps": int(model.g_optimizer.iterations.numpy())}
         cut = {s: sum(len(zoo_text.tokenize(x)) + 1 > model.length for x in sides[s]) for s in STYLES}
-        import warnings
 
         def translate(direction, sources, model=model):
             with warnings.catch_warnings():

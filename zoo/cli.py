@@ -88,11 +88,7 @@ def _cmd_sample(args):
         lines = sentences(args.n, args.seed, 1.0 if args.temperature is None else args.temperature)
         print("\n".join(lines))
         if args.output.endswith(".txt"):
-            from zoo import files
-
-            with files.atomic_path(args.output) as tmp, open(tmp, "w", encoding="utf-8") as f:
-                f.write("\n".join(lines) + "\n")
-            print(f"Wrote {args.n} sentences to {args.output}", file=sys.stderr)
+            _write_lines(args.output, lines, "sentences")
         return
     if args.temperature is not None:
         raise ValueError("--temperature is for sequence models (mle_lm); this model makes images.")
@@ -105,10 +101,19 @@ def _cmd_sample(args):
     print(f"Wrote {args.n} samples to {out}")
 
 
+def _write_lines(path, lines, what):
+    """Writes ``lines`` to ``path`` atomically, one a line, and says so."""
+    from zoo import files
+
+    with files.atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    print(f"Wrote {len(lines)} {what} to {path}", file=sys.stderr)
+
+
 def _translate_text(args, path, model=None):
     """``translate`` for text-to-text models: sentences from ``--text`` and
     ``.txt`` files (one a line) -> their translations, one a line."""
-    from zoo import files, text
+    from zoo import text
 
     lines = list(args.text or [])
     for item in args.inputs:
@@ -131,9 +136,7 @@ def _translate_text(args, path, model=None):
         translations = model.translate(lines, direction=args.direction or "a2b")
     print("\n".join(translations))
     if args.output.endswith(".txt"):
-        with files.atomic_path(args.output) as tmp, open(tmp, "w", encoding="utf-8") as f:
-            f.write("\n".join(translations) + "\n")
-        print(f"Wrote {len(translations)} translation(s) to {args.output}", file=sys.stderr)
+        _write_lines(args.output, translations, "translation(s)")
 
 
 def _cmd_translate(args):

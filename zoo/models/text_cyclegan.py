@@ -98,12 +98,12 @@ class Sentences(conditions.Condition):
             if not isinstance(t, (str, bytes)):
                 raise TypeError(f"text must be strings, got {type(t).__name__} ({t!r:.40}).")
         texts = [t.decode("utf-8") if isinstance(t, bytes) else t for t in texts]
-        empty = [i for i, t in enumerate(texts) if not zoo_text.tokenize(t)]
+        tokens = [zoo_text.tokenize(t) for t in texts]
+        empty = [i for i, ts in enumerate(tokens) if not ts]
         if empty:
             raise ValueError(f"text must have at least one word or punctuation mark; sentence(s) {empty[:5]} "
                              f"are empty ({texts[empty[0]]!r}).")
         known = set(self.tokenizer.words)
-        tokens = [zoo_text.tokenize(t) for t in texts]
         unknown = sorted({w for ts in tokens for w in ts if w not in known})
         cut = [i for i, ts in enumerate(tokens) if len(ts) + 1 > self.tokenizer.length]
         if unknown:
