@@ -33,6 +33,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 LEVERS = {
     "none": "as shipped",
+    "onednn_off": "TF_ENABLE_ONEDNN_OPTS=0 (TensorFlow's default on CPUs without AVX-512 VNNI/BF16 or AMX)",
+    "inter_op_1": "one inter-op thread (TensorFlow's default: one per core)",
+    "reuse_fakes": "[kwargs] reuse_fakes = true (one G forward per step; changes the algorithm)",
     "xla": "jit_compile=True",
     "steps_per_execution": "steps_per_execution=10",
     "no_cache": "tf.data without cache()",
@@ -79,7 +82,9 @@ def run_zoo(recipe_name, lever, windows, window_steps, batch_override=None, max_
     if MODELS[recipe_name] == "cyclegan":
         recipe["data"]["unpaired"] = usps
     train_cfg = recipe.setdefault("train", {})
-    if lever == "xla":
+    if lever == "reuse_fakes":
+        recipe.setdefault("kwargs", {})["reuse_fakes"] = True
+    elif lever == "xla":
         train_cfg["jit_compile"] = True
     elif lever == "steps_per_execution":
         train_cfg["steps_per_execution"] = 10
@@ -175,17 +180,19 @@ def measure(impl, recipe_name, lever="none", windows=5, window_steps=40, batch=N
         if lever not in LEVERS:
             raise ValueError(f"lever must be one of {sorted(LEVERS)}, got {lever!r}.")
         batch, times, precision = run_zoo(recipe_name, lever, windows, window_steps, batch, max_batches, usps)
-    elif impl == "keras_io" and lever in ("none", "bfloat16"):
+    elif impl == "keras_io" and lever in ("none", "bfloat16", "onednn_off"):
         batch, times, precision = run_keras_io(recipe_name, windows, window_steps, batch, usps, small,
                                                bfloat16=lever == "bfloat16")
     elif lever != "none":
-        raise ValueError(f"levers apply to impl 'zoo' (and bfloat16 to 'keras_io') only, got impl {impl!r} "
+        raise ValueError(f"levers apply to impl 'zoo' (and bfloat16, onednn_off to 'keras_io') only, got impl {impl!r} "
                          f"with lever {lever!r}.")
     elif impl == "torch":
         batch, times, precision = run_torch(recipe_name, windows, window_steps, batch, usps, small)
     else:
         raise ValueError(f"impl must be 'zoo', 'keras_io' or 'torch', got {impl!r}.")
     rates = [window_steps * batch / t for t in times]
+    from zoo import cpu
+
     return {
         "impl": impl,
         "recipe": recipe_name,
@@ -197,7 +204,31 @@ def measure(impl, recipe_name, lever="none", windows=5, window_steps=40, batch=N
         "images_per_s": statistics.median(rates),
         "windows_images_per_s": rates,
         "peak_rss_mb": peak_rss_mb(),
+        "cpu": cpu.describe(),
+        # What this process really ran with (a lever set after TensorFlow
+        # loaded could not take effect: the row says so).
+        "onednn": cpu.onednn_enabled() if impl != "torch" else None,
+        "inter_op_threads": inter_op_threads() if impl != "torch" else None,
     }
+
+
+def inter_op_threads():
+    import tensorflow as tf
+
+    return tf.config.threading.get_inter_op_parallelism_threads() or os.cpu_count()
+
+
+def set_process_levers(lever):
+    """The levers that must be set before TensorFlow loads (oneDNN) or runs
+    its first op (thread pools). Call before anything imports TensorFlow."""
+    if lever == "onednn_off":
+        os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    if lever == "inter_op_1":
+        import zoo  # noqa: F401  (TensorFlow loads with the zoo's oneDNN setting)
+
+        import tensorflow as tf
+
+        tf.config.threading.set_inter_op_parallelism_threads(1)
 
 
 def main():
@@ -210,6 +241,7 @@ def main():
     parser.add_argument("--batch-size", type=int, default=None, help="override the recipe's (smoke tests)")
     parser.add_argument("--usps", default=USPS, help="the USPS folder (cyclegan_mnist_usps's domain B)")
     args = parser.parse_args()
+    set_process_levers(args.lever)
     result = measure(args.impl, args.recipe, args.lever, args.windows, args.window_steps, args.batch_size,
                      usps=args.usps)
     print(json.dumps(result), flush=True)

@@ -662,7 +662,10 @@ class AdversarialModel(GenerativeModel):
 
     def update_averages(self):
         """One moving-average step of every ``<name>_ema`` towards its generator."""
-        rate = self.ema_rate()
+        with tf.name_scope("ema_update"):  # named in profiles (benchmarks/profile_step.py)
+            self._move_averages(self.ema_rate())
+
+    def _move_averages(self, rate):
         for name in self.GENERATORS:
             live, average = getattr(self, name), getattr(self, f"{name}_ema")
             trained = {id(w) for w in live.trainable_weights}

@@ -15,12 +15,14 @@ def _cmd_list(args):
 
 
 def _cmd_train(args):
-    from zoo import precision, recipes, train
+    from zoo import cpu, precision, recipes, train
 
     recipe = recipes.load(args.recipe, args.overrides)
     workdir = args.workdir or os.path.join("runs", recipe["name"])
     compute = precision.resolve(recipe.get("train", {}).get("precision", "float32"))
-    print(f"Training {recipe['name']} ({recipe['model']} on {recipe['data']['source']}, {compute}) in {workdir}")
+    onednn = "oneDNN on" if cpu.onednn_enabled() else "oneDNN off"
+    print(f"Training {recipe['name']} ({recipe['model']} on {recipe['data']['source']}, {compute}, {onednn}) "
+          f"in {workdir}")
     try:
         _, summary = train.train(recipe, workdir, strategy=args.strategy, devices=args.devices, verbose=args.verbose)
     except train.RunFinished as done:
@@ -45,7 +47,8 @@ def _rate_line(summary):
 
     unit = "sequences" if "text" in registry.get_class(summary["model"]).OUTPUTS else "images"
     rate_text = f"{rate:,.0f} {unit}/s (median over epochs)" if rate else f"{unit}/s not measured (one step per epoch)"
-    return f"Trained: {steps} generator steps, {wall} s this run, {rate_text}."
+    where = f" on {summary['cpu']}" if summary.get("cpu") else ""
+    return f"Trained: {steps} generator steps, {wall} s this run, {rate_text}{where}."
 
 
 def _load_for_sampling(path):

@@ -4,6 +4,7 @@ import math
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import layers, ops
 
 
@@ -166,13 +167,13 @@ def dcgan_upsampler(x, image_shape, filters=64, kernel_size=4):
     start, steps = upsampling_plan(height)
     x = layers.Dense(start * start * filters * 2 ** (steps - 1), use_bias=False)(x)
     x = layers.Reshape((start, start, filters * 2 ** (steps - 1)))(x)
-    x = layers.BatchNormalization(synchronized=True)(x)
+    x = BatchNorm()(x)
     x = layers.ReLU()(x)
     for i in range(steps - 1):
         x = layers.Conv2DTranspose(
             filters * 2 ** (steps - 2 - i), kernel_size, strides=2, padding="same", use_bias=False
         )(x)
-        x = layers.BatchNormalization(synchronized=True)(x)
+        x = BatchNorm()(x)
         x = layers.ReLU()(x)
     x = layers.Conv2DTranspose(channels, kernel_size, strides=2, padding="same")(x)
     return layers.Activation("tanh", dtype="float32", name="images")(x)
@@ -316,10 +317,58 @@ def normalization(kind, name=None):
     if kind == "instance":
         return layers.GroupNormalization(groups=-1, epsilon=1e-5, name=name)
     if kind == "batch":
-        return layers.BatchNormalization(synchronized=True, name=name)
+        return BatchNorm(name=name)
     if kind == "none":
         return layers.Identity(name=name)
     raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {kind!r}.")
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class BatchNorm(keras.layers.BatchNormalization):
+    """Synchronized batch norm that takes TensorFlow's fused kernel when it can.
+
+    ``keras.layers.BatchNormalization(synchronized=True)`` (PITFALLS 14)
+    computes the moments with separate reductions, squares and an all-reduce
+    even on one replica, and normalizes with elementwise ops. On one replica,
+    training on 4-d channels-last inputs, this layer calls
+    ``FusedBatchNormV3`` instead (oneDNN's kernel where oneDNN is on): the
+    same outputs, gradients and moving statistics (Keras's moving variance
+    is the biased batch variance; the fused kernel returns the unbiased one,
+    rescaled here). Everywhere else (several replicas, inference, masks,
+    renorm) it is Keras's layer unchanged, so replica-count invariance holds.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("synchronized", True)
+        super().__init__(**kwargs)
+
+    def _fusable(self, inputs, training, mask):
+        context = tf.distribute.get_replica_context()
+        return (
+            training
+            and self.trainable
+            and mask is None
+            and (context is None or context.num_replicas_in_sync == 1)
+            and len(inputs.shape) == 4
+            and self.axis in (-1, 3)
+            and not self.renorm
+            and self.scale
+            and self.center
+        )
+
+    def call(self, inputs, training=None, mask=None):
+        if not self._fusable(inputs, training, mask):
+            return super().call(inputs, training=training, mask=mask)
+        x = tf.cast(inputs, tf.float32)
+        outputs, mean, unbiased = tf.compat.v1.nn.fused_batch_norm(
+            x, tf.cast(self.gamma, tf.float32), tf.cast(self.beta, tf.float32), epsilon=self.epsilon,
+            is_training=True,
+        )
+        count = tf.cast(tf.size(x) // tf.shape(x)[-1], tf.float32)
+        variance = unbiased * tf.maximum(count - 1.0, 0.0) / count
+        self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
+        self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
+        return tf.cast(outputs, self.compute_dtype)
 
 
 @keras.saving.register_keras_serializable(package="zoo")

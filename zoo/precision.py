@@ -19,6 +19,8 @@ import json
 
 import keras
 
+from zoo import cpu
+
 #: The values ``precision`` accepts.
 CHOICES = ("float32", "mixed_bfloat16", "auto")
 _CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
@@ -28,12 +30,7 @@ def native_bfloat16_cpu(cpuinfo="/proc/cpuinfo"):
     """Whether this CPU has bfloat16 instructions (AVX512-BF16 or AMX-BF16),
     with which oneDNN runs bfloat16 convolutions and matmuls faster than
     float32. Without them bfloat16 is emulated and slower."""
-    try:
-        with open(cpuinfo) as f:
-            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
-    except OSError:
-        return False
-    return any(flag in flags for flag in _CPU_BF16_FLAGS)
+    return any(flag in cpu.cpu_flags(cpuinfo) for flag in _CPU_BF16_FLAGS)
 
 
 def resolve(precision):

@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from zoo import callbacks as zoo_callbacks
 from zoo import conditions as zoo_conditions
+from zoo import cpu
 from zoo import data as zoo_data
 from zoo import files
 from zoo import distribute
@@ -257,6 +258,8 @@ def run_summary(recipe, model, first_epoch, steps_per_epoch, wall_seconds, histo
         "strategy": strategy,
         "replicas": replicas,
         "precision": zoo_precision.of(model),
+        # Speed figures hold for one CPU: name it (flags that matter, oneDNN).
+        "cpu": f"{cpu.describe()}, oneDNN {'on' if cpu.onednn_enabled() else 'off'}",
     }
 
 
