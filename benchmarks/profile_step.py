@@ -105,7 +105,7 @@ def union_ms(intervals):
     return total / 1e9
 
 
-def profile_zoo(recipe_name, steps, reuse_fakes=False):
+def profile_zoo(recipe_name, steps, reuse_fakes=False, max_batches=None):
     from zoo import cpu, data, distribute, recipes, train  # first: TensorFlow loads with the zoo's oneDNN setting
 
     import tensorflow as tf
@@ -117,11 +117,11 @@ def profile_zoo(recipe_name, steps, reuse_fakes=False):
     if reuse_fakes:
         recipe.setdefault("kwargs", {})["reuse_fakes"] = True
     model = train.build_model(recipe, distribute.make_strategy("default", None))
-    dataset = data.load(**recipe["data"], seed=0, cache=True)
+    dataset = data.load(**recipe["data"], seed=0, cache=True, steps_per_epoch=max_batches)
     for _ in dataset:  # the decoded-image cache full, as from the second epoch on
         pass
     dataset = dataset.repeat()
-    model.fit(dataset, epochs=1, steps_per_epoch=10, verbose=0)  # tracing, warm-up
+    model.fit(dataset, epochs=1, steps_per_epoch=min(10, steps), verbose=0)  # tracing, warm-up
     logdir = tempfile.mkdtemp(prefix="zoo_profile_")
     tf.profiler.experimental.start(logdir)
     start = time.perf_counter()
@@ -241,11 +241,12 @@ def main():
                         help="TF_ENABLE_ONEDNN_OPTS for this process (zoo; default: what import zoo picks)")
     parser.add_argument("--reuse-fakes", action="store_true", help="zoo: the recipe with reuse_fakes = true")
     parser.add_argument("--json", default=None, help="also append the JSON line to this file")
+    parser.add_argument("--max-batches", type=int, default=None, help="zoo: cut the epoch (smoke runs)")
     args = parser.parse_args()
     if args.onednn is not None:
         os.environ["TF_ENABLE_ONEDNN_OPTS"] = args.onednn
     if args.impl == "zoo":
-        result = profile_zoo(args.recipe, args.steps, args.reuse_fakes)
+        result = profile_zoo(args.recipe, args.steps, args.reuse_fakes, args.max_batches)
     else:
         result = profile_torch(args.recipe, args.steps)
     line = json.dumps(result)

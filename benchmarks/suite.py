@@ -12,6 +12,9 @@ peak memory do not leak between rows):
   image pairs/s of CycleGAN MNIST <-> USPS, ours vs the keras.io train_step
   examples and PyTorch on the same networks, batch and optimizers
   (``benchmarks/throughput.py``, ``benchmarks/reference``);
+- profile: where a DCGAN-MNIST step's time goes, per op class, ours with
+  oneDNN on (as shipped) and off, and PyTorch (``benchmarks/profile_step.py``),
+  run alternately;
 - levers: ours on DCGAN-MNIST with one setting changed at a time;
 - eval: Frechet distance at 2048-d (ours, tensorflow-gan, scipy) and
   features/s of InceptionV3 and the domain classifier (``benchmarks/eval_speed.py``);
@@ -33,7 +36,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-SECTIONS = ("training", "levers", "eval", "serving", "memory")
+SECTIONS = ("training", "profile", "levers", "eval", "serving", "memory")
 TRAINING_RECIPES = ("dcgan_mnist", "wgan_gp_mnist", "cyclegan_mnist_usps")
 IMPLS = ("zoo", "keras_io", "torch")
 
@@ -122,17 +125,66 @@ def summarize_training(rows):
     return out
 
 
-def levers(smoke):
+def levers(smoke, names=None):
     import throughput
 
     rows = []
-    for lever in throughput.LEVERS:
+    for lever in names or throughput.LEVERS:
         if smoke:
             rows.append(throughput.measure("zoo", "dcgan_mnist", lever, windows=1, window_steps=2, batch=8, max_batches=4))
         else:
             rows += run_script("throughput.py", "--impl", "zoo", "--recipe", "dcgan_mnist", "--lever", lever)
         print(f"  dcgan_mnist lever {lever}: {rows[-1]['images_per_s']:.1f} images/s", flush=True)
     return rows
+
+
+PROFILES = (("zoo", "1"), ("zoo", "0"), ("torch", None))
+
+
+def profile(smoke, rounds=2):
+    """Per-op-class milliseconds of a DCGAN-MNIST step, each profile run
+    ``rounds`` times alternately (the machine's speed drifts)."""
+    rows = []
+    for round_ in range(1 if smoke else rounds):
+        for impl, onednn in PROFILES:
+            if impl == "torch" and not have_torch():
+                print("  torch not installed: skipping the PyTorch profile (pip install torch==2.13.0)")
+                continue
+            args = ["--impl", impl] + (["--onednn", onednn] if onednn else [])
+            args += ["--steps", 2, "--max-batches", 4] if smoke else ["--steps", 30]
+            (row,) = run_script("profile_step.py", *args)
+            rows.append(dict(row, round=round_))
+            print(f"  {impl} (oneDNN {row.get('onednn')}), round {round_ + 1}: {row['step_ms_profiled']:.0f} ms/step",
+                  flush=True)
+    return rows
+
+
+def profile_table(rows):
+    """Markdown: per class, the median over rounds of ms per step."""
+    import statistics
+
+    import profile_step
+
+    keys = list(dict.fromkeys((r["impl"], r.get("onednn")) for r in rows))
+    names = {("zoo", True): "zoo, oneDNN on (as shipped)", ("zoo", False): "zoo, oneDNN off (TF's default here)",
+             ("torch", None): "PyTorch"}
+    header = ["op class"] + [names.get(k, str(k)) for k in keys]
+
+    def median(key, pick):
+        return statistics.median(pick(r) for r in rows if (r["impl"], r.get("onednn")) == key)
+
+    body = []
+    for name in profile_step.CLASSES:
+        cells = []
+        for key in keys:
+            ms = median(key, lambda r: r["classes_ms_per_step"][name])
+            share = median(key, lambda r: r["classes_share"][name])
+            cells.append(f"{ms:.1f} ({100 * share:.0f}%)")
+        body.append([name] + cells)
+    body.append(["kernels, all classes"] + [f"{median(k, lambda r: r['kernel_ms_per_step']):.1f}" for k in keys])
+    body.append(["idle (no op running)"] + [f"{median(k, lambda r: r['idle_ms_per_step']):.1f}" for k in keys])
+    body.append(["wall per step, profiler on"] + [f"{median(k, lambda r: r['step_ms_profiled']):.1f}" for k in keys])
+    return table(header, body)
 
 
 def evaluation(smoke):
@@ -179,18 +231,18 @@ def memory(smoke):
     return rows
 
 
-RUNNERS = {"training": training, "levers": levers, "eval": evaluation, "serving": serving, "memory": memory}
+RUNNERS = {"training": training, "profile": profile, "levers": levers, "eval": evaluation, "serving": serving, "memory": memory}
 
 
 # === Report ===
 
 
 def machine():
+    from zoo import cpu  # first: TensorFlow loads with the zoo's oneDNN setting, as in the rows' processes
+
     import keras
     import numpy
     import tensorflow as tf
-
-    from zoo import cpu
 
     memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     versions = f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}, NumPy {numpy.__version__}"
@@ -277,6 +329,15 @@ def report(results, info):
                 "median of the per-round ratios to the zoo as shipped.", "",
                 table(["recipe", "implementation", "precision", "batch", "rate", "unit", "rounds", "zoo (as shipped) is",
                        "peak RSS MB"], body), ""]
+    if results.get("profile"):
+        rows = results["profile"]
+        out += [f"### Where a DCGAN-MNIST step's time goes (ms per step by op class, median of "
+                f"{len({r.get('round', 0) for r in rows})} profiled runs of {rows[0]['steps']} steps each)", "",
+                "Kernel milliseconds summed over the threads that run ops (TensorFlow runs two ops at once on two "
+                "cores, so its classes add up to more than the wall time; PyTorch runs one op at a time on both "
+                "cores); share of the kernels' total in brackets. Each class holds its forward op and its gradients. "
+                "`benchmarks/profile_step.py` says how ops are classed.", "",
+                profile_table(rows), ""]
     if "levers" in results:
         rows = results["levers"]
         import throughput
@@ -323,6 +384,10 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="training rows are run this many times, round-robin")
     parser.add_argument("--recipes", nargs="*", default=list(TRAINING_RECIPES), choices=TRAINING_RECIPES,
                         help="training section: these recipes only")
+    import throughput
+
+    parser.add_argument("--levers", nargs="*", default=None, choices=list(throughput.LEVERS),
+                        help="levers section: these levers only (default: all)")
     args = parser.parse_args()
     info = machine()
     json_path = os.path.splitext(args.out)[0] + ".json"
@@ -335,6 +400,8 @@ def main():
         if section == "training":
             kept = [r for r in results.get("training", []) if r["recipe"] not in args.recipes]
             results[section] = kept + training(args.smoke, args.rounds, args.recipes)
+        elif section == "levers":
+            results[section] = levers(args.smoke, args.levers)
         else:
             results[section] = RUNNERS[section](args.smoke)
         write_atomic(json_path, json.dumps({"info": info, "smoke": args.smoke, "results": results}, indent=1))

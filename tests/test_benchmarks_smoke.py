@@ -39,6 +39,12 @@ def test_suite_smoke(tmp_path):
     assert {r["precision"] for r in training if r["impl"] == "keras_io" and r["lever"] == "bfloat16"} <= {"mixed_bfloat16"}
     # Every row names the CPU and whether oneDNN really ran (a figure holds for one CPU).
     assert all(r["cpu"] and (r["onednn"] in (True, False) or r["impl"] == "torch") for r in training)
+    # The profile puts the convolutions' time in their classes (names the classifier no longer
+    # recognises would all land in "other").
+    for row in (r for r in results["profile"] if r["impl"] == "zoo"):
+        classes = row["classes_ms_per_step"]
+        assert classes["transposed conv"] > 0 and classes["conv"] > 0 and classes["other"] < classes["conv"], classes
+    assert {r["onednn"] for r in results["profile"] if r["impl"] == "zoo"} == {True, False}
     frechet = {r["method"].split()[0]: r for r in results["eval"] if r["benchmark"] == "frechet"}
     assert frechet["zoo.eval.frechet"]["relative_difference_to_scipy"] < 1e-6
     assert any(r["benchmark"] == "features" and r["images_per_s"] > 0 for r in results["eval"])
