@@ -41,9 +41,17 @@ def test_resume_after_sigkill_matches_uninterrupted_run(tmp_path, tiny_recipe):
     assert_weights_close(weights_of(a), weights_of(b), what="resumed vs uninterrupted")
 
 
-def test_run_outputs_and_refusal_of_another_recipe(tmp_path, tiny_recipe):
+def test_run_outputs_and_refusal_of_another_recipe(tmp_path, tiny_recipe, capsys):
+    from zoo import cpu
+
     workdir = tmp_path / "run"
     assert cli.main(["train", tiny_recipe, "train.epochs=1", "--workdir", str(workdir), "--verbose", "0"]) == 0
+    # The first line names the compute (precision, oneDNN); the last the measured rate and the CPU it holds for.
+    lines = capsys.readouterr().out.strip().splitlines()
+    onednn = f"oneDNN {'on' if cpu.onednn_enabled() else 'off'}"
+    assert onednn in lines[0], lines[0]
+    assert lines[-1].startswith("Trained: ") and "images/s" in lines[-1] and cpu.describe() in lines[-1], lines[-1]
+    assert json.loads((workdir / "summary.json").read_text())["cpu"] == f"{cpu.describe()}, {onednn}"
     for path in ("samples/epoch_001.png", "model.keras", "summary.json", "recipe.json", "checkpoints/checkpoint"):
         assert (workdir / path).exists(), path
     assert any(f.startswith("events") for _, _, fs in os.walk(workdir / "logs") for f in fs)
