@@ -381,7 +381,8 @@ def main():
     parser.add_argument("--merge", action="store_true",
                         help="keep the other sections of an existing results file (re-run only --sections; "
                              "with --recipes, the training rows of the other recipes too)")
-    parser.add_argument("--rounds", type=int, default=3, help="training rows are run this many times, round-robin")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="training rows and profiles are run this many times, round-robin")
     parser.add_argument("--recipes", nargs="*", default=list(TRAINING_RECIPES), choices=TRAINING_RECIPES,
                         help="training section: these recipes only")
     import throughput
@@ -402,6 +403,8 @@ def main():
             results[section] = kept + training(args.smoke, args.rounds, args.recipes)
         elif section == "levers":
             results[section] = levers(args.smoke, args.levers)
+        elif section == "profile":
+            results[section] = profile(args.smoke, args.rounds)
         else:
             results[section] = RUNNERS[section](args.smoke)
         write_atomic(json_path, json.dumps({"info": info, "smoke": args.smoke, "results": results}, indent=1))

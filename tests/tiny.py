@@ -94,6 +94,13 @@ TINY = {
     "text_cyclegan": Case(TEXT_CYCLEGAN, {
         "config": dict(TEXT_CYCLEGAN, straight_through=False, pretrain_steps=1, cycle_weight=0.5, paired=True),
         "resume": dict(TEXT_CYCLEGAN, pretrain_steps=1),
+        # Straight-through decoding's forward pass is an argmax: on the AVX2 EPYC, the 1-vs-2
+        # replica runs differed by 0.24% (0.37% with oneDNN off) of the step's update with it (the
+        # check passed on the AVX-512 CPU before), by rounding alone without it: presumably a
+        # token choice of the tiny random translator flips under the other batch split's rounding
+        # (not traced to a token). The soft path has the same gradients and a continuous forward,
+        # so it checks the replica plumbing.
+        "replicas": dict(TEXT_CYCLEGAN, straight_through=False),
     }),
     "vae": Case(VAE, {"config": dict(VAE, beta=0.5), "save": dict(VAE, likelihood="gaussian"),
                       "replicas": dict(VAE, likelihood="gaussian")}),
