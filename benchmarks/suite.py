@@ -267,13 +267,15 @@ def table(header, rows):
 
 GPU_NOTE = """### GPU
 
-Not measured. The GPU machine lent to this project (one H100) has PyTorch,
-JAX and CUDA 13 but no TensorFlow, and reaches no package registry; the
-TensorFlow 2.21 wheel alone is 573 MB and its GPU build needs the CUDA 12
-libraries (`tensorflow[and-cuda]`: cuDNN, cuBLAS, ... over 2 GB of wheels),
-while at most 64 MiB can be carried to that machine per call. The GPU goals
-(a DCGAN-MNIST epoch in <= 2 s; the 64x64 DCGAN at batch 128 at >= 300
-steps/s) stay open until a machine with TensorFlow's GPU build is available.
+Not measured for the zoo. On 2026-12-06 no GPU machine was lent to this
+task (the device tool's status: not drawn). Earlier, the GPU machine lent
+to this project (one H100) had PyTorch, JAX and CUDA 13 but no TensorFlow
+and reached no package registry; the TensorFlow 2.21 wheel alone is 573 MB
+and its GPU build needs the CUDA 12 libraries (`tensorflow[and-cuda]`:
+cuDNN, cuBLAS, ... over 2 GB of wheels), while at most 64 MiB can be
+carried to that machine per call. The GPU goals (a DCGAN-MNIST epoch in
+<= 2 s; the 64x64 DCGAN at batch 128 at >= 300 steps/s) stay open until a
+machine with TensorFlow's GPU build is available.
 """
 
 
