@@ -34,7 +34,6 @@ import collections
 import glob
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -215,6 +214,7 @@ def profile_torch(recipe_name, steps):
 
 
 def report(impl, recipe_name, steps, wall, per_class, busy_ms, batch, **info):
+    from zoo import cpu
     kernels = sum(per_class.values())
     step_ms = 1000 * wall / steps
     return {
@@ -222,7 +222,7 @@ def report(impl, recipe_name, steps, wall, per_class, busy_ms, batch, **info):
         "recipe": recipe_name,
         "steps": steps,
         "batch_size": batch,
-        "cpu": platform.processor() or platform.machine(),
+        "cpu": cpu.describe(),
         "step_ms_profiled": round(step_ms, 2),
         "kernel_ms_per_step": round(kernels / steps, 2),
         "idle_ms_per_step": round(max(step_ms - busy_ms / steps, 0.0), 2),
