@@ -36,13 +36,9 @@ GAN_ROWS = {"mnist": ("gan_mnist", "dcgan_mnist", "sngan_mnist"),
 def cpu():
     """The CPU and the flags that decide its speed here."""
     from suite import machine
+    from zoo.cpu import cpu_flags
 
-    flags = set()
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = set(next(line for line in f if line.startswith("flags")).split(":", 1)[1].split())
-    except (OSError, StopIteration):
-        pass
+    flags = set(cpu_flags())
     have = [name for name, flag in (("AVX2", "avx2"), ("AVX-512", "avx512f"), ("AVX512-BF16", "avx512_bf16"),
                                     ("AMX", "amx_tile")) if flag in flags]
     return {**machine(), "cpu_flags": have}
