@@ -81,7 +81,11 @@ TINY = {
     "realnvp": Case(REALNVP, {"config": dict(REALNVP, alpha=0.01, n_scales=2, couplings=2)}),
     "seqgan": Case(SEQGAN, {"config": dict(SEQGAN_WORDS, rollout_lag=0.5, dropout=0.5),
                             "save": SEQGAN_WORDS, "replicas": SEQGAN_WORDS, "export": SEQGAN_WORDS}),
-    "sngan": Case(dict(DCGAN_LIKE, d_steps=1), {"fit": dict(DCGAN_LIKE, d_steps=2)}, export_steps=2),
+    # SNGAN's ResNet networks (architecture="resnet") through config, save, the replica check
+    # (synchronized BN in G, spectral norm in D) and the export (nearest upsampling, sum pooling in TFLite).
+    "sngan": Case(dict(DCGAN_LIKE, d_steps=1), {"fit": dict(DCGAN_LIKE, d_steps=2), **{
+        check: dict(DCGAN_LIKE, d_steps=1, architecture="resnet") for check in ("config", "save", "replicas", "export")
+    }}, export_steps=2),
     "stargan": Case(STARGAN, {
         "config": dict(STARGAN, domain_names=["x", "y", "z"], reconstruction_weight=5.0),
         "export": dict(STARGAN, image_shape=(16, 16, 3)),

@@ -207,20 +207,126 @@ def dcgan_downsampler(x, image_shape, filters=64, kernel_size=4, normalization=N
     return layers.Flatten()(x)
 
 
+ARCHITECTURES = ("dcgan", "resnet")
+
+
 def dcgan_networks(
     image_shape, latent_dim, g_filters, d_filters, kernel_size,
-    generator=None, discriminator=None, d_normalization=None,
+    generator=None, discriminator=None, d_normalization=None, architecture="dcgan",
 ):
-    """``(image_shape, generator, discriminator)`` for the DCGAN-architecture
-    variants: the networks given, or DCGAN's built for ``image_shape``. Any
-    per-example shape is accepted when both networks are given."""
+    """``(image_shape, generator, discriminator)`` for the unconditional
+    image GANs: the networks given, or the ``architecture``'s built for
+    ``image_shape``: ``"dcgan"`` (strided convs; D wrapped by
+    ``d_normalization``) or ``"resnet"`` (``resnet_sn_generator`` /
+    ``resnet_sn_discriminator``: residual blocks, spectral norm in every D
+    layer whatever ``d_normalization``; ``kernel_size`` unused, the blocks'
+    convs are 3x3). Any per-example shape is accepted when both networks
+    are given."""
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}.")
     custom = generator is not None and discriminator is not None
     image_shape = check_image_shape(image_shape, custom)
     if generator is None:
-        generator = dcgan_generator(image_shape, latent_dim, g_filters, kernel_size)
+        generator = (resnet_sn_generator(image_shape, latent_dim, g_filters) if architecture == "resnet"
+                     else dcgan_generator(image_shape, latent_dim, g_filters, kernel_size))
     if discriminator is None:
-        discriminator = dcgan_discriminator(image_shape, d_filters, kernel_size, normalization=d_normalization)
+        discriminator = (resnet_sn_discriminator(image_shape, d_filters) if architecture == "resnet"
+                         else dcgan_discriminator(image_shape, d_filters, kernel_size, normalization=d_normalization))
     return image_shape, generator, discriminator
+
+
+# === ResNet networks with spectral norm (Miyato et al. 2018, after Gulrajani et al. 2017) ===
+
+
+def resnet_sn_generator(image_shape, latent_dim, filters=64, name="generator"):
+    """SNGAN's ResNet generator: project z to a ``start x start`` map, then
+    one residual up-block per doubling (BN, ReLU, nearest 2x upsampling,
+    3x3 conv, BN, ReLU, 3x3 conv; shortcut a 1x1 conv of the upsampled
+    input), then BN, ReLU, a 3x3 conv and tanh. Nearest upsampling + conv
+    instead of transposed convs: no checkerboard (Odena et al. 2016).
+
+    Widths halve per block and end at ``filters`` (64x64: 8f, 8f -> 4f ->
+    2f -> f). The shortcut's 1x1 conv is applied before the upsampling:
+    both are linear and per-pixel / per-channel, so the order does not
+    change the result and costs 4x less. Batch norm is the zoo's
+    synchronized ``BatchNorm`` (replica-count invariant)."""
+    height, width, channels = check_image_shape(image_shape)
+    if height != width:
+        raise ValueError(f"ResNet networks need square images, got {image_shape}.")
+    start, steps = upsampling_plan(height)
+    filters = whole_number("g_filters", filters, minimum=1)
+    z = keras.Input((whole_number("latent_dim", latent_dim, minimum=1),), name="latent")
+    x = layers.Dense(start * start * filters * 2 ** (steps - 1))(z)
+    x = layers.Reshape((start, start, filters * 2 ** (steps - 1)))(x)
+    for i in range(steps):
+        width = filters * 2 ** (steps - 1 - i)
+        shortcut = Upsample2x()(layers.Conv2D(width, 1)(x))
+        h = layers.ReLU()(BatchNorm()(x))
+        h = layers.Conv2D(width, 3, padding="same")(Upsample2x()(h))
+        h = layers.ReLU()(BatchNorm()(h))
+        h = layers.Conv2D(width, 3, padding="same")(h)
+        x = layers.Add()([h, shortcut])
+    x = layers.ReLU()(BatchNorm()(x))
+    x = layers.Conv2D(channels, 3, padding="same")(x)
+    images = layers.Activation("tanh", dtype="float32", name="images")(x)
+    return keras.Model(z, images, name=name)
+
+
+def resnet_sn_discriminator(image_shape, filters=64, name="discriminator"):
+    """SNGAN's ResNet discriminator: one residual down-block per halving
+    (ReLU, 3x3 conv, ReLU, 3x3 conv, 2x2 average pooling; shortcut a 1x1
+    conv of the pooled input; the first block starts with its conv, not a
+    ReLU on the image), then ReLU, a sum over positions and one logit.
+    Every conv and the dense layer are spectrally normalized. Widths double
+    per block from ``filters``, capped at 8x. No batch norm (D sees real
+    and fake batches apart)."""
+    height, _, _ = check_image_shape(image_shape)
+    if height != image_shape[1]:
+        raise ValueError(f"ResNet networks need square images, got {image_shape}.")
+    _, steps = upsampling_plan(height)
+    filters = whole_number("d_filters", filters, minimum=1)
+    images = keras.Input(image_shape, name="images")
+    x = images
+    for i in range(steps):
+        width = filters * 2 ** min(i, 3)
+        shortcut = spectral_norm(layers.Conv2D(width, 1))(layers.AveragePooling2D(2)(x))
+        h = x if i == 0 else layers.ReLU()(x)
+        h = spectral_norm(layers.Conv2D(width, 3, padding="same"))(h)
+        h = spectral_norm(layers.Conv2D(width, 3, padding="same"))(layers.ReLU()(h))
+        x = layers.Add()([layers.AveragePooling2D(2)(h), shortcut])
+    x = GlobalSumPooling2D()(layers.ReLU()(x))
+    logits = spectral_norm(layers.Dense(1))(x)
+    logits = layers.Activation("linear", dtype="float32", name="logits")(logits)
+    return keras.Model(images, logits, name=name)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class Upsample2x(keras.layers.Layer):
+    """Nearest-neighbour 2x upsampling that keeps the static shape.
+    ``keras.layers.UpSampling2D``'s ``repeat`` leaves the height unknown in
+    the graph, and TFLite's converter then refuses the next ``Conv2D``
+    ("neither a custom op nor a flex op")."""
+
+    def call(self, inputs):
+        _, height, width, channels = inputs.shape
+        x = ops.repeat(ops.repeat(inputs, 2, axis=1), 2, axis=2)
+        return ops.reshape(x, (-1, 2 * height, 2 * width, channels))
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = input_shape
+        return (batch, 2 * height, 2 * width, channels)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class GlobalSumPooling2D(keras.layers.Layer):
+    """Sum over height and width (SNGAN's D head; a mean would scale the
+    logit by 1 / (height * width))."""
+
+    def call(self, inputs):
+        return ops.sum(inputs, axis=(1, 2))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[3])
 
 
 # === MLP (Goodfellow et al. 2014) ===

@@ -25,7 +25,11 @@ class DCGAN(AdversarialModel):
         g_filters / d_filters: width of the last G block / first D block; the
             other blocks double from there (128 -> 4x4x1024 at 64x64, as in the
             paper).
-        kernel_size: convolution kernel size.
+        kernel_size: convolution kernel size (``"dcgan"`` architecture).
+        architecture: ``"dcgan"`` (the paper's networks) or ``"resnet"``
+            (SNGAN's residual G and spectrally normalized residual D,
+            ``zoo.layers.resnet_sn_generator`` / ``resnet_sn_discriminator``:
+            3x3 convs, nearest upsampling, so no checkerboard).
         adversarial_loss, d_steps, seed, generator, discriminator: see
             ``AdversarialModel``.
 
@@ -47,6 +51,7 @@ class DCGAN(AdversarialModel):
         g_filters=64,
         d_filters=64,
         kernel_size=4,
+        architecture="dcgan",
         adversarial_loss="non_saturating",
         d_steps=1,
         seed=0,
@@ -56,6 +61,7 @@ class DCGAN(AdversarialModel):
     ):
         image_shape, generator, discriminator = layers.dcgan_networks(
             image_shape, latent_dim, g_filters, d_filters, kernel_size, generator, discriminator,
+            architecture=architecture,
         )
         super().__init__(
             generator=generator,
@@ -67,6 +73,7 @@ class DCGAN(AdversarialModel):
             **kwargs,
         )
         self.image_shape = image_shape
+        self.architecture = architecture
         self.g_filters = g_filters
         self.d_filters = d_filters
         self.kernel_size = kernel_size

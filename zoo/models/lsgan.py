@@ -15,7 +15,8 @@ class LSGAN(AdversarialModel):
     loss saturates (the paper's Pearson chi^2 argument). DCGAN networks.
 
     Args:
-        image_shape, latent_dim, g_filters, d_filters, kernel_size: as DCGAN.
+        image_shape, latent_dim, g_filters, d_filters, kernel_size, architecture:
+            as DCGAN (``architecture="resnet"``: SNGAN's ResNet networks).
         adversarial_loss: ``"least_squares"``.
         d_steps, seed, generator, discriminator: see ``AdversarialModel``.
 
@@ -36,6 +37,7 @@ class LSGAN(AdversarialModel):
         g_filters=64,
         d_filters=64,
         kernel_size=4,
+        architecture="dcgan",
         adversarial_loss="least_squares",
         d_steps=1,
         seed=0,
@@ -45,6 +47,7 @@ class LSGAN(AdversarialModel):
     ):
         image_shape, generator, discriminator = layers.dcgan_networks(
             image_shape, latent_dim, g_filters, d_filters, kernel_size, generator, discriminator,
+            architecture=architecture,
         )
         super().__init__(
             generator=generator,
@@ -56,4 +59,5 @@ class LSGAN(AdversarialModel):
             **kwargs,
         )
         self.image_shape = image_shape
+        self.architecture = architecture
         self.g_filters, self.d_filters, self.kernel_size = g_filters, d_filters, kernel_size

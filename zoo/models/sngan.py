@@ -16,7 +16,8 @@ class SNGAN(AdversarialModel):
     loss.
 
     Args:
-        image_shape, latent_dim, g_filters, d_filters, kernel_size: as DCGAN.
+        image_shape, latent_dim, g_filters, d_filters, kernel_size, architecture:
+            as DCGAN (``architecture="resnet"``: the paper's ResNet networks).
         adversarial_loss: ``"hinge"`` (the paper's best); others selectable.
         d_steps: critic updates per generator update (n_dis = 5).
         seed, generator, discriminator: see ``AdversarialModel``.
@@ -42,6 +43,7 @@ class SNGAN(AdversarialModel):
         g_filters=64,
         d_filters=64,
         kernel_size=4,
+        architecture="dcgan",
         adversarial_loss="hinge",
         d_steps=5,
         seed=0,
@@ -52,6 +54,7 @@ class SNGAN(AdversarialModel):
         image_shape, generator, discriminator = layers.dcgan_networks(
             image_shape, latent_dim, g_filters, d_filters, kernel_size, generator, discriminator,
             d_normalization=layers.spectral_norm,
+            architecture=architecture,
         )
         super().__init__(
             generator=generator,
@@ -63,4 +66,5 @@ class SNGAN(AdversarialModel):
             **kwargs,
         )
         self.image_shape = image_shape
+        self.architecture = architecture
         self.g_filters, self.d_filters, self.kernel_size = g_filters, d_filters, kernel_size
