@@ -174,6 +174,36 @@ def test_pix2pix_ablation_smoke(tmp_path):
     assert module.high_frequency_energy(blurred)[0] < 0.5 * module.high_frequency_energy(sharp)[0]
 
 
+def test_anime_faces_smoke(tmp_path):
+    """The README's anime-face script on a tiny folder and tiny networks:
+    each milestone is measured on its own checkpoint (2 and 4 updates, not
+    the final model twice), the progression strip has two grid rows per
+    milestone, the report holds the two-sample test and memorization."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "faces"
+    folder.mkdir()
+    for i in range(40):
+        blocks = rng.integers(0, 255, (8, 8, 3), dtype=np.uint8)
+        Image.fromarray(blocks).resize((64, 64), Image.NEAREST).save(folder / f"{i:03d}.png")
+    run = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "benchmarks", "anime_faces.py"), "--source", str(folder),
+         "--test", "10", "--samples", "10", "--milestones", "1", "2",
+         "--override", "kwargs.g_filters=4", "kwargs.d_filters=4", "train.steps_per_epoch=2", "data.batch_size=8",
+         "--workroot", str(tmp_path / "work"), "--docs", str(tmp_path / "docs"), "--output", str(tmp_path / "a.json")],
+        capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads((tmp_path / "a.json").read_text())["sngan_anime_faces"]
+    assert report["train_images"] == 30 and report["test_images"] == 10
+    assert [m["generator_steps"] for m in report["milestones"]] == [2, 4]
+    assert all(m["two_sample"]["n"] == 10 for m in report["milestones"])
+    assert set(report["memorization"]["pixel"]) >= {"generated_median", "real_test_median"}
+    strip = np.asarray(Image.open(tmp_path / "docs" / "sngan_anime_faces_progression.png"))
+    assert strip.shape == (2 * 2 * 64, 72 + 8 * 64, 3)
+
+
 def test_cyclegan_digits_smoke(tmp_path):
     """The README's CycleGAN table script on a tiny untrained model and 30
     real test digits of each domain."""
