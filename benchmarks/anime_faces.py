@@ -14,6 +14,9 @@ ImageNet weights anywhere:
   trained from scratch, 5-fold cross-validated, tells the samples from as
   many held-out real faces; held-out accuracy, 50% = indistinguishable to
   it;
+* FID, KID (subsets of 500) and precision / recall (k = 3) on the
+  features of the shipped faces encoder (``zoo.eval.encoders``: an
+  autoencoder trained on the training faces only, 256-d bottleneck);
 * for the last milestone, the memorization report
   (``zoo.eval.reports.memorization_report``): each sample's nearest
   training face in pixel space, mirrors included, against the same
@@ -41,13 +44,12 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, HERE)
 
 import zoo  # noqa: E402,F401  (first: it turns oneDNN on before TensorFlow loads)
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from pix2pix_ablation import split_folder  # noqa: E402
 from zoo import data as zoo_data  # noqa: E402
 from zoo import distribute, files, recipes, train  # noqa: E402
-from zoo.eval import reports, two_sample  # noqa: E402
+from zoo.eval import encoders, frechet, metrics, reports, two_sample  # noqa: E402
 
 
 def milestone_prefix(workdir, epoch):
@@ -90,6 +92,16 @@ def restore(recipe_name, overrides, workdir, epoch):
     return model, int(state.epochs_done.numpy())
 
 
+def encoder_metrics(encoder, real_features, fake):
+    """FID, KID and precision / recall of ``fake`` against the held-out
+    faces' features, in the encoder's feature space."""
+    fake_features = encoder.features(fake)
+    kid, kid_se = metrics.kid(real_features, fake_features, subset_size=min(500, len(fake)))
+    precision, recall = metrics.precision_recall(real_features, fake_features, k=3)
+    return {"fid": frechet.frechet_distance_from_features(real_features, fake_features), "kid": kid,
+            "kid_std_error": kid_se, "precision": precision, "recall": recall}
+
+
 def progression_png(workdir, milestones, steps_per_epoch, path, rows=2):
     """Top ``rows`` rows of each milestone's sample grid (fixed latents),
     stacked top to bottom, with the update count written on the left."""
@@ -124,6 +136,7 @@ def main(argv=None):
                         help="epochs to measure at (sngan_anime_faces: 250 updates each)")
     parser.add_argument("--test", type=int, default=1000, help="held-out faces (the last in file order)")
     parser.add_argument("--samples", type=int, default=1000, help="generated faces per measurement (<= --test)")
+    parser.add_argument("--encoder", default="anime_faces_encoder", help="shipped encoder name or .keras path")
     parser.add_argument("--override", nargs="*", default=[], help="recipe overrides (smoke tests)")
     parser.add_argument("--workroot", default=os.path.join("runs", "anime_faces"))
     parser.add_argument("--workdir", help="the run's folder (default <workroot>/<recipe>)")
@@ -141,6 +154,8 @@ def main(argv=None):
     size, steps_per_epoch = recipe["data"]["image_size"], recipe["train"].get("steps_per_epoch")
     held_out = zoo_data.arrays(data_root, split="test", image_size=size, channels=3)[: args.samples]
 
+    encoder = encoders.load(args.encoder)
+    real_features = encoder.features(held_out)
     rows = []
     for epoch in sorted(args.milestones):
         stage_seconds = train_to(args.recipe, overrides, workdir, epoch)
@@ -148,10 +163,13 @@ def main(argv=None):
         fake = model.generate(args.samples, seed=7)
         result = two_sample.two_sample_accuracy(held_out, fake, seed=0)
         updates = model.steps_trained
+        encoded = encoder_metrics(encoder, real_features, fake)
         rows.append({"epoch": done, "generator_steps": updates, "stage_train_seconds": round(stage_seconds, 1),
-                     "two_sample": result})
+                     "two_sample": result, "encoder": encoded})
         print(f"epoch {done} ({updates} G updates): two-sample accuracy {result['accuracy']:.3f} "
-              f"+- {result['std_error']:.3f} (samples called real {result['fake_judged_real']:.2f})", flush=True)
+              f"+- {result['std_error']:.3f} (samples called real {result['fake_judged_real']:.2f}); encoder FID "
+              f"{encoded['fid']:.2f}, KID {encoded['kid']:.4f}, precision {encoded['precision']:.3f}, "
+              f"recall {encoded['recall']:.3f}", flush=True)
 
     train_faces = zoo_data.arrays(data_root, split="train", image_size=size, channels=3)
     memo, details = reports.memorization_report(fake, train_faces, held_out)
@@ -163,7 +181,9 @@ def main(argv=None):
     summary = json.load(open(summary_path)) if os.path.exists(summary_path) else {}
     report = {
         "recipe": args.recipe, "overrides": args.override, "train_images": n_train, "test_images": n_test,
-        "samples": args.samples, "milestones": rows, "memorization": memo,
+        "samples": args.samples, "milestones": rows,
+        "encoder": {"path": os.path.relpath(encoder.path, ROOT), "sha256": encoder.info.get("sha256"),
+                    "test_mse": encoder.info.get("test_mse")}, "memorization": memo,
         "cpu": zoo.cpu.describe(), "run_summary": {k: summary.get(k) for k in (
             "wall_seconds_this_run", "images_per_s_median", "generator_steps", "cpu")},
         "progression_png": os.path.relpath(progression, ROOT), "closest_png": os.path.relpath(closest, ROOT),

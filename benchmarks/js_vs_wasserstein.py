@@ -25,6 +25,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import zoo  # noqa: E402,F401  (before TensorFlow: it turns oneDNN on, zoo.cpu)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402

@@ -21,11 +21,11 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import zoo  # noqa: E402,F401  (before TensorFlow: it turns oneDNN on, zoo.cpu)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-import zoo  # noqa: E402
 from zoo import layers  # noqa: E402
 from zoo.eval import mixtures  # noqa: E402
 

@@ -34,6 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
+import zoo  # noqa: E402,F401  (before TensorFlow: it turns oneDNN on, zoo.cpu)
 import tensorflow as tf  # noqa: E402
 
 from zoo import data as zoo_data  # noqa: E402

@@ -24,6 +24,7 @@ import tempfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+import zoo  # noqa: E402,F401  (before TensorFlow: it turns oneDNN on, zoo.cpu)
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
