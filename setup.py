@@ -27,7 +27,9 @@ setup(
         # tests/test_packaging.py checks it, .ci/run installs into a fresh venv.
         # The smoke tests run the benchmark scripts: their plots (matplotlib)
         # and the sqrtm row (scipy) are test dependencies too.
-        "test": ["pytest>=8", "tensorflow-serving-api>=2.16", "scipy>=1.11", "matplotlib>=3.7"],
+        # pytest-xdist: the README's test command runs on 2 worker processes (most of a tiny
+        # model's test is single-threaded Python tracing; 2 cores are used twice as well).
+        "test": ["pytest>=8", "pytest-xdist>=3.5", "tensorflow-serving-api>=2.16", "scipy>=1.11", "matplotlib>=3.7"],
         "bench": ["matplotlib>=3.7", "scipy>=1.11", "torch==2.13.0"],  # + the PyTorch rows of benchmarks/
     },
     entry_points={"console_scripts": ["gan-zoo=zoo.cli:main"]},

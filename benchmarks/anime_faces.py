@@ -17,6 +17,8 @@ ImageNet weights anywhere:
 * FID, KID (subsets of 500) and precision / recall (k = 3) on the
   features of the shipped faces encoder (``zoo.eval.encoders``: an
   autoencoder trained on the training faces only, 256-d bottleneck);
+* the same for as many real training faces in place of samples (the
+  scale: what a perfect generator would score);
 * for the last milestone, the memorization report
   (``zoo.eval.reports.memorization_report``): each sample's nearest
   training face in pixel space, mirrors included, against the same
@@ -44,6 +46,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, HERE)
 
 import zoo  # noqa: E402,F401  (first: it turns oneDNN on before TensorFlow loads)
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from pix2pix_ablation import split_folder  # noqa: E402
@@ -132,7 +135,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", required=True, help="the anime-face folder")
     parser.add_argument("--recipe", default="sngan_anime_faces")
-    parser.add_argument("--milestones", type=int, nargs="+", default=[4, 8, 20, 24],
+    parser.add_argument("--milestones", type=int, nargs="+", default=[4, 8, 20],
                         help="epochs to measure at (sngan_anime_faces: 250 updates each)")
     parser.add_argument("--test", type=int, default=1000, help="held-out faces (the last in file order)")
     parser.add_argument("--samples", type=int, default=1000, help="generated faces per measurement (<= --test)")
@@ -156,6 +159,14 @@ def main(argv=None):
 
     encoder = encoders.load(args.encoder)
     real_features = encoder.features(held_out)
+    train_faces = zoo_data.arrays(data_root, split="train", image_size=size, channels=3)
+    # The scale of every figure: training faces (as many as the samples) in place of samples.
+    real_subset = train_faces[np.random.default_rng(0).choice(len(train_faces), args.samples, replace=False)]
+    baseline = {"two_sample": two_sample.two_sample_accuracy(held_out, real_subset, seed=0),
+                "encoder": encoder_metrics(encoder, real_features, real_subset)}
+    print(f"real training faces: two-sample accuracy {baseline['two_sample']['accuracy']:.3f}; encoder FID "
+          f"{baseline['encoder']['fid']:.2f}, KID {baseline['encoder']['kid']:.4f}, precision "
+          f"{baseline['encoder']['precision']:.3f}, recall {baseline['encoder']['recall']:.3f}", flush=True)
     rows = []
     for epoch in sorted(args.milestones):
         stage_seconds = train_to(args.recipe, overrides, workdir, epoch)
@@ -171,7 +182,6 @@ def main(argv=None):
               f"{encoded['fid']:.2f}, KID {encoded['kid']:.4f}, precision {encoded['precision']:.3f}, "
               f"recall {encoded['recall']:.3f}", flush=True)
 
-    train_faces = zoo_data.arrays(data_root, split="train", image_size=size, channels=3)
     memo, details = reports.memorization_report(fake, train_faces, held_out)
     closest = reports.closest_pairs_grid(fake, train_faces, details["pixel"],
                                          os.path.join(args.docs, f"{args.recipe}_closest.png"))
@@ -181,7 +191,7 @@ def main(argv=None):
     summary = json.load(open(summary_path)) if os.path.exists(summary_path) else {}
     report = {
         "recipe": args.recipe, "overrides": args.override, "train_images": n_train, "test_images": n_test,
-        "samples": args.samples, "milestones": rows,
+        "samples": args.samples, "real_training_faces": baseline, "milestones": rows,
         "encoder": {"path": os.path.relpath(encoder.path, ROOT), "sha256": encoder.info.get("sha256"),
                     "test_mse": encoder.info.get("test_mse")}, "memorization": memo,
         "cpu": zoo.cpu.describe(), "run_summary": {k: summary.get(k) for k in (

@@ -200,6 +200,7 @@ def test_anime_faces_smoke(tmp_path):
     assert [m["generator_steps"] for m in report["milestones"]] == [2, 4]
     assert all(m["two_sample"]["n"] == 10 for m in report["milestones"])
     assert set(report["memorization"]["pixel"]) >= {"generated_median", "real_test_median"}
+    assert report["real_training_faces"]["two_sample"]["n"] == 10
     strip = np.asarray(Image.open(tmp_path / "docs" / "sngan_anime_faces_progression.png"))
     assert strip.shape == (2 * 2 * 64, 72 + 8 * 64, 3)
 
