@@ -138,6 +138,18 @@ def test_conditional_benchmark_smoke(tmp_path):
     assert (tmp_path / "c.md").read_text().count("| `") == 3
 
 
+def block_images(folder, n=40):
+    """``n`` 64x64 RGB PNGs of random 8x8 colour blocks in ``folder``: a tiny image folder."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    folder.mkdir()
+    for i in range(n):
+        blocks = rng.integers(0, 255, (8, 8, 3), dtype=np.uint8)
+        Image.fromarray(blocks).resize((64, 64), Image.NEAREST).save(folder / f"{i:03d}.png")
+    return folder
+
+
 def test_pix2pix_ablation_smoke(tmp_path):
     """The README's pix2pix table script on a tiny folder and tiny networks;
     and its sharpness measure ranks a blurred image below the original."""
@@ -145,12 +157,7 @@ def test_pix2pix_ablation_smoke(tmp_path):
 
     from PIL import Image
 
-    rng = np.random.default_rng(0)
-    folder = tmp_path / "faces"
-    folder.mkdir()
-    for i in range(40):
-        blocks = rng.integers(0, 255, (8, 8, 3), dtype=np.uint8)
-        Image.fromarray(blocks).resize((64, 64), Image.NEAREST).save(folder / f"{i:03d}.png")
+    folder = block_images(tmp_path / "faces")
     run = subprocess.run(
         [sys.executable, os.path.join(ROOT, "benchmarks", "pix2pix_ablation.py"), "--source", str(folder),
          "--test", "8", "--train-limit", "32", "--steps-per-epoch", "2", "--filters", "4",
@@ -181,12 +188,7 @@ def test_anime_faces_smoke(tmp_path):
     milestone, the report holds the two-sample test and memorization."""
     from PIL import Image
 
-    rng = np.random.default_rng(0)
-    folder = tmp_path / "faces"
-    folder.mkdir()
-    for i in range(40):
-        blocks = rng.integers(0, 255, (8, 8, 3), dtype=np.uint8)
-        Image.fromarray(blocks).resize((64, 64), Image.NEAREST).save(folder / f"{i:03d}.png")
+    folder = block_images(tmp_path / "faces")
     run = subprocess.run(
         [sys.executable, os.path.join(ROOT, "benchmarks", "anime_faces.py"), "--source", str(folder),
          "--test", "10", "--samples", "10", "--milestones", "1", "2",
