@@ -34,7 +34,6 @@ sample grid per milestone, top to bottom), ``docs/<recipe>_closest.png``
 """
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -188,7 +187,7 @@ def main(argv=None):
     progression = progression_png(workdir, sorted(args.milestones), steps_per_epoch or 1,
                                   os.path.join(args.docs, f"{args.recipe}_progression.png"))
     summary_path = os.path.join(workdir, "summary.json")
-    summary = json.load(open(summary_path)) if os.path.exists(summary_path) else {}
+    summary = files.read_json(summary_path) if os.path.exists(summary_path) else {}
     report = {
         "recipe": args.recipe, "overrides": args.override, "train_images": n_train, "test_images": n_test,
         "samples": args.samples, "real_training_faces": baseline, "milestones": rows,
@@ -198,10 +197,7 @@ def main(argv=None):
             "wall_seconds_this_run", "images_per_s_median", "generator_steps", "cpu")},
         "progression_png": os.path.relpath(progression, ROOT), "closest_png": os.path.relpath(closest, ROOT),
     }
-    results = {}
-    if os.path.exists(args.output):
-        with open(args.output, encoding="utf-8") as f:
-            results = json.load(f)
+    results = files.read_json(args.output) if os.path.exists(args.output) else {}
     results[args.recipe] = report
     files.write_json(args.output, results)
     pixel = memo["pixel"]
