@@ -444,21 +444,38 @@ def test_style_transfer_smoke(tmp_path):
     model.save(str(tmp_path / "runs" / "tiny_tc" / "model.keras"))
     (tmp_path / "runs" / "tiny_tc" / "summary.json").write_text(json.dumps(
         {"generator_steps": 0, "wall_seconds_this_run": 0.0, "final_logs": {}}))
+    # A BBE language model (untrained: the fluency column is wired, not
+    # judged); no YLT one, so BBE -> YLT has no fluency.
+    lm_recipe = tmp_path / "tiny_lm.toml"
+    lm_recipe.write_text(f'model = "mle_lm"\n[data]\nsource = "{source.replace("{style}", "bbe")}"\n'
+                         'tokens = "words"\nvocabulary_size = 2000\nlength = 32\n'
+                         '[kwargs]\nembedding_dim = 4\nhidden_dim = 4\n')
+    lm = zoo.get("mle_lm", **recipes.model_kwargs(recipes.load(str(lm_recipe))))
+    lm.save(str(tmp_path / "bbe_lm.keras"))
+    paired = os.path.join(ROOT, "saved_models", "text_cyclegan_paired_ylt_bbe_{direction}")
     out = tmp_path / "style.json"
     run = subprocess.run(
         [sys.executable, os.path.join(ROOT, "benchmarks", "style_transfer.py"), "--recipes", str(recipe),
-         "--runs", str(tmp_path / "runs"), "--limit", "40", "--out", str(out)],
+         "--runs", str(tmp_path / "runs"), "--limit", "40", "--out", str(out),
+         "--models", f"paired={paired}", "--fluency", f"bbe={tmp_path / 'bbe_lm.keras'}"],
         capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), timeout=600,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     result = json.loads(out.read_text())
     rows = result["rows"]
-    assert result["protocol"]["verses"] == 40 and set(rows) == {"copy", "nearest", "tiny_tc"}
+    assert result["protocol"]["verses"] == 40 and set(rows) == {"reference", "copy", "nearest", "paired", "tiny_tc"}
     for direction in ("a2b", "b2a"):
         copy = rows["copy"][direction]
         assert copy["self_bleu"] == pytest.approx(100.0) and copy["pinc"] == 0.0 and copy["copied"] == 1.0
         assert copy["style_accuracy"] < 0.2 < 0.8 < rows["nearest"][direction]["style_accuracy"]
         assert rows["nearest"][direction]["copied"] == 0.0
+        assert rows["reference"][direction]["bleu"] == pytest.approx(100.0)
+        # The shipped supervised exports, one per direction, write the target style.
+        assert rows["paired"][direction]["style_accuracy"] > 0.8
+    # Fluency under the BBE model: BBE verses have fewer words outside its
+    # vocabulary than the YLT verses copied; no YLT model, no column.
+    assert rows["reference"]["a2b"]["fluency"]["unknown_rate"] < rows["copy"]["a2b"]["fluency"]["unknown_rate"]
+    assert rows["copy"]["b2a"]["fluency"] is None and rows["reference"]["b2a"]["fluency"] is None
     from zoo import text as zoo_text
 
     ylt = zoo_text.read_lines(source.format(split="test", style="ylt"))[:40]
@@ -466,3 +483,28 @@ def test_style_transfer_smoke(tmp_path):
     assert 0 < short < 40 and rows["copy"]["a2b"]["fitting"]["verses"] == short
     assert rows["tiny_tc"]["note"] == "0 steps; inputs cut to 8 tokens: 40 YLT / 40 BBE verses"
     assert "| tiny_tc |" in run.stdout
+
+
+def test_style_transfer_ablation_branches_one_run_into_variants(tmp_path):
+    """The ablation's variants continue the base run's checkpoint with
+    their own setting: the branch resumes at the base's epoch (same
+    weights), owns its work directory under the new recipe, and the base
+    run is left as it was."""
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import style_transfer_ablation as ablation
+    from zoo import files, recipes
+
+    recipe = tmp_path / "tiny_lm.toml"
+    recipe.write_text('model = "mle_lm"\n[data]\nsource = "random:0"\ntokens = "oracle"\nnum_sequences = 64\n'
+                      "batch_size = 32\n[kwargs]\nembedding_dim = 4\nhidden_dim = 4\n[train]\nepochs = 2\n")
+    base, target = str(tmp_path / "base"), str(tmp_path / "slow")
+    ablation.train_stage(recipes.load(str(recipe), ["train.epochs=1"]), base)
+    variant = recipes.load(str(recipe), ["optimizer.learning_rate=1e-5"])
+    ablation.branch(base, target, variant)
+    assert files.read_json(os.path.join(target, "recipe.json"))["optimizer"] == {"learning_rate": 1e-5}
+    assert ablation.train_stage(variant, target) > 0
+    summary = files.read_json(os.path.join(target, "summary.json"))
+    assert summary["resumed_from_epoch"] == 1 and summary["generator_steps"] == 4
+    assert files.read_json(os.path.join(base, "summary.json"))["generator_steps"] == 2
+    ablation.branch(base, target, variant)  # an existing branch is kept (it resumes), not copied over
+    assert files.read_json(os.path.join(target, "summary.json"))["generator_steps"] == 4

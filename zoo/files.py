@@ -8,6 +8,7 @@ importing each other.
 """
 
 import contextlib
+import hashlib
 import json
 import os
 import zipfile
@@ -28,6 +29,13 @@ def atomic_path(path):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def sha256(path):
+    """The SHA-256 hex digest of a file's bytes (what reports cite a
+    shipped weights file by)."""
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def write_json(path, obj):

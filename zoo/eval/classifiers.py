@@ -21,7 +21,6 @@ Example:
     True
 """
 
-import hashlib
 import json
 import os
 import time
@@ -31,6 +30,7 @@ import numpy as np
 
 from zoo import data as zoo_data
 from zoo.eval import metrics
+from zoo import files
 from zoo.files import atomic_path, write_json
 
 IMAGE_SIZE = 28
@@ -176,13 +176,9 @@ def _save_inference_copy(model, output, info):
     clean = keras.Model(model.input, model.output, name=model.name)
     with atomic_path(output + ".keras") as tmp:
         clean.save(tmp)
-        info["sha256"] = _sha256(tmp)
+        info["sha256"] = files.sha256(tmp)
     write_json(output + ".json", info)
 
-
-def _sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
 
 
 # === Loading ===
@@ -202,7 +198,7 @@ class Classifier:
             raise ClassifierError(f"Expected a classifier at {path} with {meta} beside it; not found.")
         with open(meta) as f:
             self.info = json.load(f)
-        self.info["sha256"] = _sha256(path)
+        self.info["sha256"] = files.sha256(path)
         self.path = path
         self.model = keras.saving.load_model(path)
         self.num_classes = int(self.model.output.shape[-1])

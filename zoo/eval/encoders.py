@@ -19,12 +19,12 @@ Example:
 """
 
 import argparse
-import hashlib
 import json
 import os
 
 import numpy as np
 
+from zoo import files
 from zoo.files import atomic_path, write_json
 
 WEIGHTS_DIR = os.path.join(os.path.dirname(__file__), "weights")
@@ -101,8 +101,7 @@ def save(encoder, name, directory=WEIGHTS_DIR):
     path = os.path.join(directory, f"{name}.keras")
     with atomic_path(path) as tmp:
         encoder.network.save(tmp)
-    with open(path, "rb") as f:
-        encoder.info["sha256"] = hashlib.sha256(f.read()).hexdigest()
+    encoder.info["sha256"] = files.sha256(path)
     write_json(os.path.join(directory, f"{name}.json"), encoder.info)
     return path
 

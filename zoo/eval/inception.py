@@ -16,11 +16,11 @@ code uses, so absolute values differ from published FIDs; compare numbers
 measured by this module with each other.
 """
 
-import hashlib
 import os
 
 import numpy as np
 
+from zoo import files
 from zoo.eval import metrics
 
 INPUT_SIZE = 299
@@ -55,8 +55,7 @@ class InceptionV3:
         elif weights == "imagenet":
             self.weights_id = "keras-imagenet"
         else:
-            with open(weights, "rb") as f:
-                self.weights_id = "file-" + hashlib.sha256(f.read()).hexdigest()[:12]
+            self.weights_id = "file-" + files.sha256(weights)[:12]
         self.name = "inception_v3"
         self.id = f"inception_v3-{self.weights_id}"
 

@@ -17,7 +17,6 @@ Example:
 """
 
 import argparse
-import hashlib
 import json
 import os
 
@@ -26,7 +25,7 @@ import numpy as np
 
 from zoo import data as zoo_data
 from zoo import text as zoo_text
-from zoo.files import atomic_path, write_json
+from zoo.files import atomic_path, sha256, write_json
 
 WEIGHTS_DIR = os.path.join(os.path.dirname(__file__), "weights")
 #: name -> the pair it reads, how long to train, the bar it must pass on the test split.
@@ -123,9 +122,7 @@ def save(classifier, name, directory=WEIGHTS_DIR):
     bare.set_weights(classifier.model.get_weights())
     with atomic_path(path) as tmp:
         bare.save(tmp)
-    with open(path, "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()
-    write_json(os.path.join(directory, f"{name}.json"), {**classifier.info, "sha256": digest})
+    write_json(os.path.join(directory, f"{name}.json"), {**classifier.info, "sha256": sha256(path)})
     return path
 
 
@@ -176,6 +173,38 @@ def content_scores(sources, outputs, references):
     copied = np.mean([zoo_text.normalize(s) == zoo_text.normalize(o) for s, o in zip(sources, outputs)])
     return {"bleu": round(bleu, 2), "self_bleu": round(self_bleu, 2), "pinc": round(float(pinc), 4),
             "copied": round(float(copied), 4)}
+
+
+def fluency(language_model, sentences, batch_size=1000):
+    """How much ``sentences`` read like the text ``language_model`` (an
+    ``mle_lm`` trained on one style's sentences, with a vocabulary) was
+    trained on: ``{"perplexity", "nats_per_token", "unknown_rate", "cut"}``.
+
+    Each sentence is encoded as the model was trained (its vocabulary,
+    unknown words as ``<unk>``, its ``length``: longer sentences are cut and
+    lose their end). ``nats_per_token``: the total -log p of every counted
+    token (words and the end) over their number, so long sentences weigh
+    more; ``perplexity`` = exp of it. ``unknown_rate``: the share of word
+    tokens outside the model's vocabulary (read as ``<unk>``: a copied
+    word of the other style often is; they are scored as ``<unk>``, which
+    the model gives the probability of a rare word). ``cut``: the share of
+    sentences cut to the window."""
+    sentences = _sentences(sentences)
+    words = getattr(language_model, "vocabulary", None)
+    if not words:
+        raise ValueError(f"fluency needs a language model of words (an mle_lm trained on text, with a vocabulary); "
+                         f"got {type(language_model).__name__} over bare ids (vocabulary={words!r}).")
+    vocabulary = zoo_text.Vocabulary(words)
+    length = int(language_model.length)
+    ids, _ = vocabulary.encode(sentences, length)
+    per_sentence = np.asarray(language_model.nll(ids, batch_size=batch_size), np.float64)
+    counted = np.asarray(language_model.ids.mask(ids), np.float64).sum(axis=1)
+    nats = float(np.sum(per_sentence * counted) / np.sum(counted))
+    word_tokens = (ids != zoo_text.Vocabulary.PAD) & (ids != zoo_text.Vocabulary.END)
+    unknown = float(np.sum(ids == zoo_text.Vocabulary.UNKNOWN) / max(int(np.sum(word_tokens)), 1))
+    cut = float(np.mean([len(zoo_text.tokenize(s)) + 1 > length for s in sentences]))
+    return {"perplexity": round(float(np.exp(nats)), 2), "nats_per_token": round(nats, 4),
+            "unknown_rate": round(unknown, 4), "cut": round(cut, 4)}
 
 
 def transfer_scores(classifier, sources, outputs, references, target_style):
