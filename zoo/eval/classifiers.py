@@ -29,8 +29,8 @@ import keras
 import numpy as np
 
 from zoo import data as zoo_data
-from zoo.eval import metrics
 from zoo import files
+from zoo.eval import metrics
 from zoo.files import atomic_path, write_json
 
 IMAGE_SIZE = 28
@@ -178,7 +178,6 @@ def _save_inference_copy(model, output, info):
         clean.save(tmp)
         info["sha256"] = files.sha256(tmp)
     write_json(output + ".json", info)
-
 
 
 # === Loading ===

@@ -1,6 +1,9 @@
 """Scoring a text style transfer (any two-style pair): style accuracy by a
 classifier trained on the training text, content by sacreBLEU against the
-reference sentence and against the source, PINC and the copy rate.
+reference sentence and against the source, PINC and the copy rate, and
+fluency as the perplexity under a language model of the target style
+(an ``mle_lm`` trained on that style's text, e.g. the
+``mle_lm_{ylt,bbe}_fluency`` recipes).
 
 The shipped classifier ``style_ylt_bbe`` (``zoo/eval/weights/``, built by
 ``python -m zoo.eval.style``) reads YLT vs BBE verses; its test accuracy is
