@@ -22,7 +22,7 @@ nearest-neighbour baselines, the pretrained translators and the shipped
 supervised model beside them; results in
 ``benchmarks/results/style_transfer_ablation.json``.
 
-    python benchmarks/style_transfer_ablation.py                    # ~50 min on 2 EPYC cores
+    python benchmarks/style_transfer_ablation.py                    # ~70 min on 2 AVX2 EPYC cores
     python benchmarks/style_transfer_ablation.py --train-only       # the runs, no scoring
     python benchmarks/style_transfer_ablation.py --variants no_cycle --limit 300
 """
