@@ -115,8 +115,9 @@ def main(argv=None):
             print(f"no fluency column for {name}: no {path} (train it with "
                   f"`gan-zoo train {FLUENCY_RECIPE.format(name)}`)", file=sys.stderr)
             continue
-        judges[name] = files.load_model(files.keras_file(path))
-        fluency_paths.append(os.path.relpath(files.keras_file(path), ROOT))
+        path = files.keras_file(path)
+        judges[name] = files.load_model(path)
+        fluency_paths.append(os.path.relpath(path, ROOT))
     sides = dict(zip(STYLES, zoo_data.style_lines(args.source, list(STYLES), args.split)))
     if args.limit:
         sides = {k: v[: args.limit] for k, v in sides.items()}

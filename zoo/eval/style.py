@@ -205,7 +205,7 @@ def fluency(language_model, sentences, batch_size=1000):
     nats = float(np.sum(per_sentence * counted) / np.sum(counted))
     word_tokens = (ids != zoo_text.Vocabulary.PAD) & (ids != zoo_text.Vocabulary.END)
     unknown = float(np.sum(ids == zoo_text.Vocabulary.UNKNOWN) / max(int(np.sum(word_tokens)), 1))
-    cut = float(np.mean([len(zoo_text.tokenize(s)) + 1 > length for s in sentences]))
+    cut = float(np.mean(~np.any(ids == zoo_text.Vocabulary.END, axis=1)))  # truncated rows have no end
     return {"perplexity": round(float(np.exp(nats)), 2), "nats_per_token": round(nats, 4),
             "unknown_rate": round(unknown, 4), "cut": round(cut, 4)}
 
