@@ -97,12 +97,12 @@ def main(argv=None):
     result = files.read_json(args.out) if os.path.exists(args.out) else {"rows": {}}
     for name, overrides in parse_variants(args.variants).items():
         workdir = os.path.join(args.runs, f"options_{recipe['name']}_{name}")
-        command = ["gan-zoo", "train", args.recipe, *overrides, f"train.seed={args.seed}", "--workdir", workdir,
-                   "--verbose", "2"]
+        # This interpreter's zoo (not whatever `gan-zoo` is first on PATH, nor none: a venv run unactivated).
+        command = ["train", args.recipe, *overrides, f"train.seed={args.seed}", "--workdir", workdir, "--verbose", "2"]
         if args.epochs:
-            command.insert(3, f"train.epochs={args.epochs}")
-        print("$", " ".join(command), flush=True)
-        subprocess.run(command, check=True)
+            command.insert(2, f"train.epochs={args.epochs}")
+        print("$ gan-zoo", " ".join(command), flush=True)
+        subprocess.run([sys.executable, "-m", "zoo.cli", *command], check=True)
         summary = files.read_json(os.path.join(workdir, "summary.json"))
         model = files.load_model(os.path.join(workdir, "model.keras"))
         start = time.perf_counter()

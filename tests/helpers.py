@@ -8,10 +8,13 @@ models and asserts that they do.
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
+import time
 import types
 
 import keras
@@ -345,7 +348,7 @@ def check_export_and_tflite(cls, kwargs, tmp_path, steps=2):
 
 _FRESH_LOAD = textwrap.dedent(
     """
-    import sys
+    import json, sys, traceback
     sys.modules["zoo"] = None  # any attempt to import the project fails
     import numpy as np, tensorflow as tf
     try:
@@ -354,22 +357,66 @@ _FRESH_LOAD = textwrap.dedent(
         pass
     else:
         raise SystemExit("zoo was importable")
-    path, inputs, out = sys.argv[1:4]
-    fn = tf.saved_model.load(path).signatures["serving_default"]
-    feeds = {k: tf.constant(v) for k, v in np.load(inputs).items()}
-    result = fn(**feeds)
-    np.savez(out, **{k: v.numpy() for k, v in result.items()})
+    print("LOADER", json.dumps("ready"), flush=True)
+    for line in sys.stdin:  # one request per line: [path, inputs .npz, outputs .npz]
+        path, inputs, out = json.loads(line)
+        try:
+            fn = tf.saved_model.load(path).signatures["serving_default"]
+            feeds = {k: tf.constant(v) for k, v in np.load(inputs).items()}
+            result = fn(**feeds)
+            np.savez(out, **{k: v.numpy() for k, v in result.items()})
+            reply = "ok"
+        except Exception:
+            reply = traceback.format_exc()
+        print("LOADER", json.dumps(reply), flush=True)
     """
 )
+_LOADER = []
+
+
+def _zoo_free_loader():
+    """This test process's loader: a Python process that cannot import
+    ``zoo`` (started once: importing TensorFlow costs ~10 s here), which
+    loads each SavedModel it is sent with ``tf.saved_model.load`` and runs
+    its ``serving_default``. Restarted if it died."""
+    if _LOADER and _LOADER[0][0].poll() is None:
+        return _LOADER[0]
+    for proc, log in _LOADER:
+        log.close()
+    _LOADER.clear()
+    log = tempfile.TemporaryFile(mode="w+")  # TensorFlow's stderr, read back on a failure
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.Popen([sys.executable, "-c", _FRESH_LOAD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=log, text=True, env=env, cwd="/")
+    _LOADER.append((proc, log))
+    _loader_reply(proc, log, "start")
+    return _LOADER[0]
+
+
+def _loader_reply(proc, log, what, timeout=300):
+    """The loader's next reply (lines it prints without the LOADER mark are skipped)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        line = proc.stdout.readline() if ready else ""
+        if line.startswith("LOADER "):
+            return json.loads(line[len("LOADER "):])
+        if not line:
+            proc.kill()
+            log.seek(0)
+            raise AssertionError(f"zoo-free loader: no reply to {what} within {timeout} s (exit code "
+                                 f"{proc.poll()}):\n{log.read()[-3000:]}")
 
 
 def load_without_zoo(path, inputs_npz, out_npz):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    proc = subprocess.run(
-        [sys.executable, "-c", _FRESH_LOAD, path, inputs_npz, out_npz],
-        capture_output=True, text=True, env=env, cwd="/", timeout=300,
-    )
-    assert proc.returncode == 0, f"fresh-process load failed:\n{proc.stderr[-3000:]}"
+    """Loads the SavedModel at ``path`` in a process where ``import zoo``
+    fails, feeds it the arrays of ``inputs_npz`` and writes its outputs to
+    ``out_npz``."""
+    proc, log = _zoo_free_loader()
+    proc.stdin.write(json.dumps([str(path), str(inputs_npz), str(out_npz)]) + "\n")
+    proc.stdin.flush()
+    reply = _loader_reply(proc, log, path)
+    assert reply == "ok", f"loading {path} without zoo failed:\n{reply[-3000:]}"
 
 
 def check_predict_request(path, name, inputs, expected, output="images"):
@@ -424,9 +471,10 @@ def check_tflite(model, tmp_path, quantizations=(None, "dynamic", "float16")):
         serve, _ = serving[suffix]
         key = model.TFLITE_OUTPUTS[0]
         expected = serve({k: tf.constant(v) for k, v in inputs.items()})[key].numpy()
-        for quantize in quantizations if i == 0 else (None,):
-            path = export.tflite(model, os.path.join(tmp_path, f"g{suffix}_{quantize}.tflite"),
-                                 quantize=quantize, direction=direction)
+        # One intermediate SavedModel per direction for all its quantizations.
+        paths = export.tflite_files(model, {q: os.path.join(tmp_path, f"g{suffix}_{q}.tflite")
+                                            for q in (quantizations if i == 0 else (None,))}, direction=direction)
+        for quantize, path in paths.items():
             outputs = export.tflite_runner(path)(**model.tflite_inputs(inputs))
             assert set(outputs) == set(model.TFLITE_OUTPUTS), f"TFLite outputs {sorted(outputs)}"
             error, tolerance = tflite_error(key, outputs[key], expected)

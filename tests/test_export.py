@@ -87,6 +87,25 @@ def test_tflite_is_never_overwritten_and_checks_arguments(model, tmp_path):
         export.tflite_runner(path)(noise=np.zeros((1, 8), np.float32))
 
 
+def test_tflite_files_writes_each_quantization_or_none(model, tmp_path):
+    """Several quantizations from one intermediate SavedModel: each file is its
+    own conversion (float16 weights take about half float32's bytes), and a path
+    that exists, or an unknown quantization, stops the call before any file is written."""
+    taken = tmp_path / "taken.tflite"
+    taken.write_bytes(b"keep")
+    with pytest.raises(FileExistsError):
+        export.tflite_files(model, {None: str(tmp_path / "a.tflite"), "float16": str(taken)})
+    with pytest.raises(ValueError, match="quantize"):
+        export.tflite_files(model, {None: str(tmp_path / "a.tflite"), "int4": str(tmp_path / "b.tflite")})
+    assert sorted(os.listdir(tmp_path)) == ["taken.tflite"] and taken.read_bytes() == b"keep"
+    paths = export.tflite_files(model, {None: str(tmp_path / "f32.tflite"), "float16": str(tmp_path / "f16.tflite")})
+    sizes = {q: os.path.getsize(p) for q, p in paths.items()}
+    assert 0.4 < sizes["float16"] / sizes[None] < 0.75, sizes
+    latent = np.random.default_rng(0).normal(size=(2, 8)).astype(np.float32)
+    got = {q: export.tflite_runner(p)(latent=latent)["images"] for q, p in paths.items()}
+    np.testing.assert_allclose(got["float16"], got[None], atol=2e-2)
+
+
 def test_cli_export_then_sample_from_the_export(model, tmp_path, capsys):
     model.save(tmp_path / "model.keras")
     code = cli.main(["export", str(tmp_path / "model.keras"), str(tmp_path / "serving"), "--name", "tiny",

@@ -130,3 +130,21 @@ def test_bfloat16_replica_check_fails_for_distribution_mistakes(broken):
             check_replica_equivalence(
                 broken, TINY, compile_kwargs={"g_optimizer": "sgd", "d_optimizer": "sgd"}, update_rtol=0.01
             )
+
+
+def test_the_zoo_free_loader_reports_a_failed_load_and_serves_the_next(tmp_path):
+    """One loader process serves a test worker's exports (helpers.load_without_zoo): a
+    load that fails is an assertion with the loader's traceback, and the process
+    goes on to serve the next request, whose outputs are the SavedModel's own."""
+    import numpy as np
+
+    from helpers import load_without_zoo
+
+    module = tf.Module()
+    module.f = tf.function(lambda x: {"y": 2.0 * x + 1.0}, input_signature=[tf.TensorSpec([None], tf.float32)])
+    tf.saved_model.save(module, str(tmp_path / "ok"), signatures={"serving_default": module.f})
+    np.savez(tmp_path / "in.npz", x=np.array([1.0, -3.0], np.float32))
+    with pytest.raises(AssertionError, match="(?s)without zoo failed.*SavedModel file does not exist"):
+        load_without_zoo(str(tmp_path / "missing"), str(tmp_path / "in.npz"), str(tmp_path / "out.npz"))
+    load_without_zoo(str(tmp_path / "ok"), str(tmp_path / "in.npz"), str(tmp_path / "out.npz"))
+    assert np.load(tmp_path / "out.npz")["y"].tolist() == [3.0, -5.0]

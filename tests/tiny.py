@@ -47,7 +47,7 @@ SEQGAN_WORDS = dict(MLE_LM_WORDS, d_embedding_dim=4, filter_sizes=[2, 6], num_fi
 GUMBEL = dict(MLE_LM, d_embedding_dim=4, filter_sizes=[2, 3], num_filters=[4, 3], anneal_steps=3)
 GUMBEL_WORDS = dict(MLE_LM_WORDS, d_embedding_dim=4, filter_sizes=[2, 6], num_filters=[3, 4], anneal_steps=3,
                     d_steps=2)
-TEXT_CYCLEGAN = dict(vocabulary=["the", "lord", "said", ",", "and", "."], styles=["old", "new"], length=6,
+TEXT_CYCLEGAN = dict(vocabulary=["the", "lord", "said", ",", "and", "."], styles=["old", "new"], length=4,
                      embedding_dim=4, hidden_dim=4, d_embedding_dim=4, filter_sizes=[2, 3], num_filters=[3, 2],
                      pretrain_steps=0)
 REALNVP = dict(image_shape=(8, 8, 1), n_scales=1, couplings=1, final_couplings=1, filters=4, hidden_layers=1)

@@ -238,11 +238,13 @@ def _cmd_export(args):
         print(f"SavedModel: {folder}")
     # One TFLite file per direction (CycleGAN's a2b and b2a), beside its SavedModel.
     for suffix, folder in zip(model.serving_endpoints(), folders):
-        for quant in args.tflite or []:
-            q = None if quant == "float32" else quant
-            tfl = export.tflite(model, os.path.join(folder, f"model_{quant}.tflite"), quantize=q,
-                                direction=suffix.lstrip("_") or None)
-            print(f"TFLite ({quant}): {tfl} ({os.path.getsize(tfl) / 1e6:.2f} MB)")
+        if not args.tflite:
+            continue
+        paths = {None if quant == "float32" else quant: os.path.join(folder, f"model_{quant}.tflite")
+                 for quant in args.tflite}
+        written = export.tflite_files(model, paths, direction=suffix.lstrip("_") or None)
+        for q, tfl in written.items():
+            print(f"TFLite ({q or 'float32'}): {tfl} ({os.path.getsize(tfl) / 1e6:.2f} MB)")
 
 
 def _cmd_evaluate(args):

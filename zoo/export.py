@@ -435,12 +435,26 @@ def tflite(model, path, quantize=None, *, direction=None):
 
     The conversion runs on a SavedModel written by ``keras.export`` (PITFALLS
     15); run the result with ``ai_edge_litert.interpreter.Interpreter``
-    (PITFALLS 8), e.g. via :func:`tflite_runner`.
+    (PITFALLS 8), e.g. via :func:`tflite_runner`. Several quantizations of
+    one direction: :func:`tflite_files` (one SavedModel for all).
     """
-    if quantize not in QUANTIZATIONS:
-        raise ValueError(f"quantize must be one of {QUANTIZATIONS}, got {quantize!r}.")
-    if os.path.exists(path):
-        raise FileExistsError(f"{path} already exists; TFLite exports are never overwritten.")
+    return tflite_files(model, {quantize: path}, direction=direction)[quantize]
+
+
+def tflite_files(model, paths, *, direction=None):
+    """``tflite`` for several quantizations of one direction at once:
+    ``paths`` maps each quantization (``None``, ``"dynamic"``,
+    ``"float16"``) to its output file; the intermediate SavedModel is
+    written once. Returns ``paths``. No file is written unless every
+    quantization and path is valid."""
+    if not paths:
+        raise ValueError("tflite_files needs at least one {quantization: path}, got none.")
+    for quantize in paths:
+        if quantize not in QUANTIZATIONS:
+            raise ValueError(f"quantize must be one of {QUANTIZATIONS}, got {quantize!r}.")
+    for path in paths.values():
+        if os.path.exists(path):
+            raise FileExistsError(f"{path} already exists; TFLite exports are never overwritten.")
     model = zoo_precision.float32_copy(model)  # TFLite has no bfloat16 kernels
     endpoints = model.tflite_endpoints()
     key = "" if direction is None else f"_{direction}"
@@ -450,19 +464,22 @@ def tflite(model, path, quantize=None, *, direction=None):
             f"{[k.lstrip('_') or None for k in endpoints]}."
         )
     serve, signature = endpoints[key]
+    flatbuffers = {}
     with tempfile.TemporaryDirectory() as tmp:
         saved = os.path.join(tmp, "saved_model")
         _archive(model, serve, signature).write_out(saved, verbose=False)
-        converter = tf.lite.TFLiteConverter.from_saved_model(saved, signature_keys=[SIGNATURE])
-        if quantize == "dynamic":
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        elif quantize == "float16":
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-            converter.target_spec.supported_types = [tf.float16]
-        flatbuffer = converter.convert()
-    with files.atomic_path(path) as tmp, open(tmp, "wb") as f:
-        f.write(flatbuffer)
-    return path
+        for quantize in paths:
+            converter = tf.lite.TFLiteConverter.from_saved_model(saved, signature_keys=[SIGNATURE])
+            if quantize == "dynamic":
+                converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            elif quantize == "float16":
+                converter.optimizations = [tf.lite.Optimize.DEFAULT]
+                converter.target_spec.supported_types = [tf.float16]
+            flatbuffers[quantize] = converter.convert()
+    for quantize, path in paths.items():
+        with files.atomic_path(path) as tmp, open(tmp, "wb") as f:
+            f.write(flatbuffers[quantize])
+    return dict(paths)
 
 
 def tflite_runner(path):
