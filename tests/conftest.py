@@ -64,3 +64,40 @@ def tiny_recipe(tmp_path_factory):
     return str(path)
 
 
+
+
+#: Tests that took 40 s or more in a CI run (2026-12-07, 2 workers on the 2-core
+#: AVX2 EPYC), longest first. They run first: with `pytest -n 2` a long test
+#: started last leaves the other worker idle at the end (longest-first
+#: scheduling). A name missing here only costs balance; a stale one is ignored.
+RUN_FIRST = (
+    "test_benchmarks_smoke.py::test_suite_smoke",
+    "test_text_cyclegan.py::test_reconstruction_teaches_copying_and_pairs_teach_a_mapping",
+    "test_benchmarks_smoke.py::test_likelihood_models_smoke",
+    "test_shared_checks.py::test_checkpoint_resume[text_cyclegan]",
+    "test_shared_checks.py::test_export_and_tflite[text_cyclegan]",
+    "test_shared_checks.py::test_one_vs_two_replicas[text_cyclegan]",
+    "test_multi_worker.py::test_cli_multi_worker_resumes_and_matches_single_process",
+    "test_benchmarks_smoke.py::test_anime_faces_smoke",
+    "test_benchmarks_smoke.py::test_style_transfer_smoke",
+    "test_mle_lm.py::test_mle_lm_learns_the_oracle",
+    "test_benchmarks_smoke.py::test_sequence_text_smoke",
+    "test_benchmarks_smoke.py::test_evaluate_recipes_smoke",
+    "test_evaluate.py::test_evaluate_trained_dcgan_against_real_baseline",
+    "test_multi_worker.py::test_cli_multi_worker_pix2pix_writes_what_fit_writes",
+    "test_metrics.py::test_fid_grows_with_disturbance_inception_random_weights",
+    "test_learns_mnist.py::test_the_criterion_fails_when_the_generator_is_frozen",
+    "test_benchmarks_smoke.py::test_sequence_oracle_smoke",
+    "test_benchmarks_smoke.py::test_pix2pix_ablation_smoke",
+    "test_train.py::test_resume_after_sigkill_matches_uninterrupted_run",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(RUN_FIRST)}
+
+    def key(item):
+        name = item.nodeid.rsplit("/", 1)[-1]
+        return rank.get(name, len(RUN_FIRST))
+
+    items.sort(key=key)  # stable: the rest keep their collection order
