@@ -308,3 +308,29 @@ def test_a_style_pair_trains_on_disjoint_halves_and_tests_on_aligned_verses():
         data.style_lines(source, ["ylt"], "train")
     with pytest.raises(data.DataError, match=r"with \{split\} and \{style\}"):
         data.style_lines(source.replace("{style}", "ylt"), ["ylt", "bbe"], "train")
+
+
+@needs_mnist
+def test_arrays_decodes_a_tfds_split_once_and_hands_out_copies(monkeypatch):
+    """The second call of a split comes from the process cache (no decoding), equal to
+    the first; each caller owns its array; a subset is the same rows of the split."""
+    first = data.arrays("mnist", split="test", with_labels=True)
+    monkeypatch.setattr(data, "_examples", lambda *a: (_ for _ in ()).throw(AssertionError("decoded again")))
+    images, labels = data.arrays("mnist", split="test", with_labels=True)
+    np.testing.assert_array_equal(images, first[0])
+    np.testing.assert_array_equal(labels, first[1])
+    images[:] = 0.0  # a caller's edit stays its own
+    np.testing.assert_array_equal(data.arrays("mnist", split="test", with_labels=True)[0], first[0])
+    subset, sub_labels = data.arrays("mnist", split="test", with_labels=True, limit=5, seed=1)
+    keep = np.random.default_rng(1).permutation(len(first[0]))[:5]
+    np.testing.assert_array_equal(subset, first[0][keep])
+    np.testing.assert_array_equal(sub_labels, first[1][keep])
+
+
+def test_arrays_reads_a_folder_afresh_each_call(tmp_path):
+    write_images(tmp_path, 3, size=(8, 8))
+    assert len(data.arrays(str(tmp_path), split="all", image_size=8)) == 3
+    write_images(tmp_path, 5, size=(8, 8), seed=1)  # two more, the first three redrawn
+    again = data.arrays(str(tmp_path), split="all", image_size=8)
+    assert len(again) == 5
+    np.testing.assert_array_equal(again[0], np.asarray(Image.open(tmp_path / "000.png"), np.float32) / 127.5 - 1.0)

@@ -11,6 +11,7 @@ resumed at epoch k sees exactly the batches an uninterrupted run would
 (``first_epoch=k``). Use it with ``fit(..., steps_per_epoch=steps_per_epoch(ds))``.
 """
 
+import collections
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -381,23 +382,46 @@ def _epochs(domains, *, image_shape, batch_size, shuffle, seed, epochs, first_ep
     return out
 
 
+#: Decoded TFDS splits kept by ``arrays`` for this process, most recently used
+#: last, within ``ARRAYS_CACHE_BYTES`` (folders are read afresh each call:
+#: their files can change, and anime faces alone take ~1 GB as float32).
+_ARRAYS_CACHE = collections.OrderedDict()
+ARRAYS_CACHE_BYTES = 512 * 2**20
+
+
 def arrays(source, *, split="test", image_size=None, channels=None, with_labels=False,
            limit=None, seed=0):
     """The whole split as float32 numpy in [-1, 1], ``[n, H, W, C]`` (with
     ``with_labels=True``, ``(images, int32 labels)``), or a random subset of
     ``limit`` of them drawn with ``seed``. For evaluation, where every image
-    counts and no batch may be dropped."""
-    ds, count, _ = _examples(source, split, check_size(image_size), channels, with_labels)
+    counts and no batch may be dropped. A TFDS split is decoded once per
+    process (up to ``ARRAYS_CACHE_BYTES`` of them); every call returns its
+    own copy."""
+    size = check_size(image_size)
+    key = None if _looks_like_path(source) else (
+        source, split, size, channels, bool(with_labels), os.environ.get("TFDS_DATA_DIR"))
+    if key in _ARRAYS_CACHE:
+        _ARRAYS_CACHE.move_to_end(key)
+        images, labels = _ARRAYS_CACHE[key]
+    else:
+        ds, _, _ = _examples(source, split, size, channels, with_labels)
+        batches = list(ds.batch(2048).as_numpy_iterator())
+        if with_labels:
+            images, labels = np.concatenate([b[0] for b in batches]), np.concatenate([b[1] for b in batches])
+        else:
+            images, labels = np.concatenate(batches), None
+        if key is not None and images.nbytes <= ARRAYS_CACHE_BYTES:
+            _ARRAYS_CACHE[key] = (images, labels)
+            while sum(i.nbytes for i, _ in _ARRAYS_CACHE.values()) > ARRAYS_CACHE_BYTES:
+                _ARRAYS_CACHE.popitem(last=False)
+    count = len(images)
     if limit is not None and int(limit) > count:
         raise DataError(f"{source!r} split {split!r} has {count} images; asked for {limit}.")
-    batches = list(ds.batch(2048).as_numpy_iterator())
-    if with_labels:
-        images, labels = np.concatenate([b[0] for b in batches]), np.concatenate([b[1] for b in batches])
-    else:
-        images, labels = np.concatenate(batches), None
     if limit is not None:
         keep = np.random.default_rng(seed).permutation(count)[: int(limit)]
-        images, labels = images[keep], (labels[keep] if with_labels else None)
+        images, labels = images[keep], (labels[keep] if with_labels else None)  # fancy indexing: copies
+    else:
+        images, labels = images.copy(), (labels.copy() if with_labels else None)
     return (images, labels) if with_labels else images
 
 
