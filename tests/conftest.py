@@ -25,9 +25,6 @@ os.environ["GAN_ZOO_CACHE"] = tempfile.mkdtemp(prefix="gan_zoo_test_cache_")
 from zoo import distribute  # noqa: E402
 
 distribute.split_cpu(2)
-if os.environ.get('ZOO_TEST_NO_GRAPPLER'):
-    import tensorflow as _tf
-    _tf.config.optimizer.set_experimental_options({'disable_meta_optimizer': True})
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
