@@ -371,7 +371,7 @@ _FRESH_LOAD = textwrap.dedent(
         print("LOADER", json.dumps(reply), flush=True)
     """
 )
-_LOADER = []
+_LOADER = []  # [process, stderr file, bytes read but not yet consumed]
 
 
 def _zoo_free_loader():
@@ -381,41 +381,46 @@ def _zoo_free_loader():
     its ``serving_default``. Restarted if it died."""
     if _LOADER and _LOADER[0][0].poll() is None:
         return _LOADER[0]
-    for proc, log in _LOADER:
+    for _, log, _ in _LOADER:
         log.close()
     _LOADER.clear()
     log = tempfile.TemporaryFile(mode="w+")  # TensorFlow's stderr, read back on a failure
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     proc = subprocess.Popen([sys.executable, "-c", _FRESH_LOAD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=log, text=True, env=env, cwd="/")
-    _LOADER.append((proc, log))
-    _loader_reply(proc, log, "start")
+                            stderr=log, env=env, cwd="/", bufsize=0)
+    _LOADER.append([proc, log, b""])
+    _loader_reply(_LOADER[0], "start")
     return _LOADER[0]
 
 
-def _loader_reply(proc, log, what, timeout=300):
-    """The loader's next reply (lines it prints without the LOADER mark are skipped)."""
+def _loader_reply(loader, what, timeout=300):
+    """The loader's next reply; lines it prints without the LOADER mark are
+    skipped. Reads the pipe's bytes itself (no buffered reader that select
+    cannot see into)."""
+    proc, log, _ = loader
     deadline = time.monotonic() + timeout
     while True:
+        while b"\n" in loader[2]:
+            line, loader[2] = loader[2].split(b"\n", 1)
+            if line.startswith(b"LOADER "):
+                return json.loads(line[len(b"LOADER "):].decode())
         ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
-        line = proc.stdout.readline() if ready else ""
-        if line.startswith("LOADER "):
-            return json.loads(line[len("LOADER "):])
-        if not line:
+        chunk = os.read(proc.stdout.fileno(), 1 << 16) if ready else b""
+        if not chunk:
             proc.kill()
             log.seek(0)
             raise AssertionError(f"zoo-free loader: no reply to {what} within {timeout} s (exit code "
                                  f"{proc.poll()}):\n{log.read()[-3000:]}")
+        loader[2] += chunk
 
 
 def load_without_zoo(path, inputs_npz, out_npz):
     """Loads the SavedModel at ``path`` in a process where ``import zoo``
     fails, feeds it the arrays of ``inputs_npz`` and writes its outputs to
     ``out_npz``."""
-    proc, log = _zoo_free_loader()
-    proc.stdin.write(json.dumps([str(path), str(inputs_npz), str(out_npz)]) + "\n")
-    proc.stdin.flush()
-    reply = _loader_reply(proc, log, path)
+    loader = _zoo_free_loader()
+    loader[0].stdin.write((json.dumps([str(path), str(inputs_npz), str(out_npz)]) + "\n").encode())
+    reply = _loader_reply(loader, path)
     assert reply == "ok", f"loading {path} without zoo failed:\n{reply[-3000:]}"
 
 

@@ -97,6 +97,8 @@ def test_tflite_files_writes_each_quantization_or_none(model, tmp_path):
         export.tflite_files(model, {None: str(tmp_path / "a.tflite"), "float16": str(taken)})
     with pytest.raises(ValueError, match="quantize"):
         export.tflite_files(model, {None: str(tmp_path / "a.tflite"), "int4": str(tmp_path / "b.tflite")})
+    with pytest.raises(ValueError, match="its own file"):
+        export.tflite_files(model, {None: str(tmp_path / "a.tflite"), "float16": str(tmp_path / "a.tflite")})
     assert sorted(os.listdir(tmp_path)) == ["taken.tflite"] and taken.read_bytes() == b"keep"
     paths = export.tflite_files(model, {None: str(tmp_path / "f32.tflite"), "float16": str(tmp_path / "f16.tflite")})
     sizes = {q: os.path.getsize(p) for q, p in paths.items()}

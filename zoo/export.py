@@ -452,6 +452,8 @@ def tflite_files(model, paths, *, direction=None):
     for quantize in paths:
         if quantize not in QUANTIZATIONS:
             raise ValueError(f"quantize must be one of {QUANTIZATIONS}, got {quantize!r}.")
+    if len({os.path.abspath(p) for p in paths.values()}) < len(paths):
+        raise ValueError(f"Each quantization needs its own file; got {paths}.")
     for path in paths.values():
         if os.path.exists(path):
             raise FileExistsError(f"{path} already exists; TFLite exports are never overwritten.")
