@@ -61,10 +61,8 @@ def tiny_recipe(tmp_path_factory):
     return str(path)
 
 
-
-
-#: Tests that took 40 s or more in a CI run (2026-12-07, 2 workers on the 2-core
-#: AVX2 EPYC), longest first. They run first: with `pytest -n 2` a long test
+#: Tests that took 40 s or more in a full `pytest -n 2` run (2026-12-07, the
+#: 2-core AVX2 EPYC), longest first. They run first: with `pytest -n 2` a long test
 #: started last leaves the other worker idle at the end (longest-first
 #: scheduling). A name missing here only costs balance; a stale one is ignored.
 RUN_FIRST = (

@@ -47,6 +47,7 @@ SEQGAN_WORDS = dict(MLE_LM_WORDS, d_embedding_dim=4, filter_sizes=[2, 6], num_fi
 GUMBEL = dict(MLE_LM, d_embedding_dim=4, filter_sizes=[2, 3], num_filters=[4, 3], anneal_steps=3)
 GUMBEL_WORDS = dict(MLE_LM_WORDS, d_embedding_dim=4, filter_sizes=[2, 6], num_filters=[3, 4], anneal_steps=3,
                     d_steps=2)
+# Length 4: every decoded token is unrolled into the traced step (~25,000 ops at 6; tracing is most of these tests).
 TEXT_CYCLEGAN = dict(vocabulary=["the", "lord", "said", ",", "and", "."], styles=["old", "new"], length=4,
                      embedding_dim=4, hidden_dim=4, d_embedding_dim=4, filter_sizes=[2, 3], num_filters=[3, 2],
                      pretrain_steps=0)
