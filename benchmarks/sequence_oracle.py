@@ -51,6 +51,43 @@ def score(model, oracle, test, n, temperatures, seed):
     return out
 
 
+def discriminator_report(model, train, test, n, seed):
+    """What a GAN's trained D rewards: its mean probability of "real" on
+    ``n`` of the training sequences, ``n`` held-out oracle sequences and
+    ``n`` fresh samples of G, and its accuracy on held-out vs samples
+    (threshold 0.5; 0.5 = chance). A D that scores the training sequences
+    far above held-out ones of the same oracle has learnt the training set,
+    not the oracle. ``None`` for a model without a D (``real_probability``)."""
+    if not hasattr(model, "real_probability"):
+        return None
+    import numpy as np
+
+    n = min(n, len(train), len(test))
+    fake = model.generate(n, seed=seed, temperature=1.0)
+    p = {name: np.asarray(model.real_probability(rows)).astype("float64")
+         for name, rows in (("train", train[:n]), ("test", test[:n]), ("samples", fake))}
+    accuracy = ((p["test"] > 0.5).mean() + (p["samples"] <= 0.5).mean()) / 2
+    return {"p_real_train": float(p["train"].mean()), "p_real_test": float(p["test"].mean()),
+            "p_real_samples": float(p["samples"].mean()), "accuracy_test_vs_samples": float(accuracy),
+            "n": int(n)}
+
+
+def checkpoint_curve(recipe, workdir, oracle, n, seed):
+    """``{epoch: NLL-oracle}`` at T = 1 (``n`` samples, noise ``seed``) of
+    the generator at each checkpoint the run kept (its last few epochs):
+    how steady the end of a training is, for a GAN whose score oscillates."""
+    from zoo import callbacks, distribute
+    from zoo import train as zoo_train
+
+    model = zoo_train.build_model(recipe, distribute.make_strategy("default"))
+    saved = callbacks.EpochCheckpoint(model, os.path.join(workdir, "checkpoints"))
+    curve = {}
+    for path in saved.manager.checkpoints:
+        saved.checkpoint.restore(path).expect_partial()
+        curve[str(int(saved.epochs_done.numpy()))] = float(oracle.nll(model.generate(n, seed=seed)).mean())
+    return curve
+
+
 def train_seed(recipe_name, seed, runs, epochs, verbose):
     """``(model, summary)`` of ``runs/<recipe>_seed<seed>``, trained first if unfinished."""
     from zoo import files
@@ -77,6 +114,8 @@ def main(argv=None):
     parser.add_argument("--runs", default=os.path.join(ROOT, "runs"))
     parser.add_argument("--out", default=os.path.join(HERE, "results", "sequence_oracle.json"))
     parser.add_argument("--verbose", type=int, default=2)
+    parser.add_argument("--curve", action="store_true",
+                        help="also score (NLL-oracle, T = 1) every checkpoint each run kept")
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -93,6 +132,8 @@ def main(argv=None):
         oracle = zoo_data.oracle_of(data["source"], length=data.get("length", 20))
         test, _ = zoo_data.token_arrays(data["source"], "oracle", split="test", length=data.get("length", 20),
                                         num_sequences=args.n)
+        train_rows, _ = zoo_data.token_arrays(data["source"], "oracle", split="train", length=data.get("length", 20),
+                                              num_sequences=data.get("num_sequences", 10_000))
         untrained = zoo_train.build_model(recipe, distribute.make_strategy("default"))
         rows[f"{name} untrained"] = {"seeds": {"0": score(untrained, oracle, test, args.n, [1.0], seed=1000)}}
         seeds = {}
@@ -101,13 +142,24 @@ def main(argv=None):
             model, summary, used = train_seed(recipe["path"], seed, args.runs, args.epochs, args.verbose)
             scores = score(model, oracle, test, args.n, args.temperatures, seed=1000 + seed)
             seeds[str(seed)] = dict(
-                scores, steps=summary["generator_steps"], epochs=used["train"]["epochs"],
+                scores, discriminator=discriminator_report(model, train_rows, test, min(args.n, 2000), 2000 + seed),
+                steps=summary["generator_steps"], epochs=used["train"]["epochs"],
                 train_seconds_last_run=summary["wall_seconds_this_run"],
                 sequences_per_s=summary.get("images_per_s_median"), score_seconds=time.perf_counter() - start,
             )
+            if args.curve:
+                seeds[str(seed)]["checkpoint_nll_oracle"] = checkpoint_curve(
+                    used, os.path.join(args.runs, f"{used['name']}_seed{seed}"), oracle, args.n, seed=1000 + seed)
+                print(f"  NLL-oracle at the kept checkpoints (epoch: value): {seeds[str(seed)]['checkpoint_nll_oracle']}",
+                      flush=True)
             t1 = scores["1.0"]
             print(f"{name} seed {seed}: NLL-oracle {t1['nll_oracle']:.3f}, NLL-test {t1['nll_test']:.3f} "
                   f"({summary['generator_steps']} steps)", flush=True)
+            d = seeds[str(seed)]["discriminator"]
+            if d:
+                print(f"  D's mean P(real): training sequences {d['p_real_train']:.3f}, held-out oracle sequences "
+                      f"{d['p_real_test']:.3f}, G's samples {d['p_real_samples']:.3f}; held-out vs samples "
+                      f"accuracy {d['accuracy_test_vs_samples']:.3f} ({d['n']} each)", flush=True)
         rows[name] = {"seeds": seeds}
         for t in args.temperatures:
             values = {k: [s[str(t)][k] for s in seeds.values()] for k in ("nll_oracle", "nll_test")}
@@ -118,7 +170,9 @@ def main(argv=None):
                      f"(noise seed 1000 + training seed); NLL-test: the model's mean nats/token of {args.n} "
                      "sequences of the oracle's test split (sampled with seed "
                      f"{zoo_data.ORACLE_SPLIT_SEEDS['test']}); training data: the oracle's train split "
-                     f"(seed {zoo_data.ORACLE_SPLIT_SEEDS['train']}); training seeds {args.seeds}"),
+                     f"(seed {zoo_data.ORACLE_SPLIT_SEEDS['train']}); training seeds {args.seeds}; GANs' discriminator: "
+                     f"its mean P(real) on {min(args.n, 2000)} training sequences, as many held-out ones and "
+                     "as many samples (noise seed 2000 + training seed)"),
         "machine": cpu(),
         "published_nll_oracle": PUBLISHED,
         "rows": rows,

@@ -341,8 +341,9 @@ def test_likelihood_models_smoke(tmp_path):
 def test_sequence_oracle_smoke(tmp_path):
     """The README's oracle table script on a tiny recipe (a seeded oracle,
     128 training sequences, one epoch, two seeds): every seed and
-    temperature scored, and the untrained row's NLL-test at the uniform
-    distribution's log(5000) nats (an LSTM at its initial weights)."""
+    temperature scored, the untrained row's NLL-test at the uniform
+    distribution's log(5000) nats (an LSTM at its initial weights), and
+    ``--curve``'s score of the last checkpoint equal to the final model's."""
     recipe = tmp_path / "tiny_oracle.toml"
     recipe.write_text(
         'model = "mle_lm"\n[data]\nsource = "random:0"\ntokens = "oracle"\nnum_sequences = 128\nbatch_size = 64\n'
@@ -352,7 +353,7 @@ def test_sequence_oracle_smoke(tmp_path):
     run = subprocess.run(
         [sys.executable, os.path.join(ROOT, "benchmarks", "sequence_oracle.py"), "--recipes", str(recipe),
          "--seeds", "0", "1", "-n", "64", "--temperatures", "0.5", "1.0", "--runs", str(tmp_path / "runs"),
-         "--out", str(out), "--verbose", "0"],
+         "--out", str(out), "--verbose", "0", "--curve"],
         capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), timeout=600,
     )
     assert run.returncode == 0, run.stderr[-3000:]
@@ -360,9 +361,39 @@ def test_sequence_oracle_smoke(tmp_path):
     assert set(rows["tiny_oracle"]["seeds"]) == {"0", "1"}
     assert set(rows["tiny_oracle"]["seeds"]["0"]) >= {"0.5", "1.0", "steps"}
     assert rows["tiny_oracle"]["seeds"]["0"]["steps"] == 2
+    # --curve: the last kept checkpoint is the final model, scored on the same noise.
+    for seed in ("0", "1"):
+        row = rows["tiny_oracle"]["seeds"][seed]
+        assert row["checkpoint_nll_oracle"] == {"1": row["1.0"]["nll_oracle"]}
+        assert row["discriminator"] is None  # mle_lm has no D
     untrained = rows["tiny_oracle untrained"]["seeds"]["0"]["1.0"]
     assert abs(untrained["nll_test"] - np.log(5000)) < 0.01
     assert "| tiny_oracle (ours, 2 seeds) |" in run.stdout
+
+
+def test_sequence_oracle_discriminator_report_splits_what_d_rewards():
+    """The oracle table's D row: a D that knows only the training set
+    (P(real) 1 on its rows, 0 elsewhere) reads 1 on the training rows, 0 on
+    held-out rows and on samples, and separates held-out from samples at
+    chance (0.5); a model without a D has no row."""
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import sequence_oracle
+
+    rng = np.random.default_rng(0)
+    train, test = rng.integers(1, 50, (30, 5)), rng.integers(50, 99, (30, 5))
+    known = {tuple(r) for r in train}
+
+    class TrainingSetD:
+        def generate(self, n, seed, temperature):
+            return np.random.default_rng(seed).integers(100, 150, (n, 5))
+
+        def real_probability(self, rows):
+            return np.array([float(tuple(r) in known) for r in np.asarray(rows)])
+
+    report = sequence_oracle.discriminator_report(TrainingSetD(), train, test, 20, seed=3)
+    assert report == {"p_real_train": 1.0, "p_real_test": 0.0, "p_real_samples": 0.0,
+                      "accuracy_test_vs_samples": 0.5, "n": 20}
+    assert sequence_oracle.discriminator_report(object(), train, test, 20, seed=3) is None
 
 
 def test_sequence_text_smoke(tmp_path):
