@@ -97,6 +97,9 @@ def test_discriminator_pretraining_separates_real_from_generated():
     assert loss < 0.3, loss  # log 4 = 1.39 at chance
     assert float(tf.reduce_mean(model.real_probability(tf.constant(real[:8])))) > 0.8
     assert float(tf.reduce_mean(model.real_probability(tf.constant(model.generate(8))))) < 0.2
+    # numpy ids (what generate returns) score as their tensor does
+    fake = model.generate(8)
+    np.testing.assert_array_equal(model.real_probability(fake), model.real_probability(tf.constant(fake)))
 
 
 def small_oracle_scores(g_learning_rate, steps=150, seed=0):

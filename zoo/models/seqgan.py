@@ -166,7 +166,9 @@ class SeqGAN(sequences.TokenModel, AdversarialModel):
         return sequences.dropout_keep(self.draw, batch, sum(self.num_filters), self.dropout if training else 0.0)
 
     def real_probability(self, tokens):
-        """D's probability that each sequence is real (inference: no dropout)."""
+        """D's probability that each sequence is real (inference: no
+        dropout); ``tokens``: ids ``[batch, length]``, a tensor or numpy."""
+        tokens = tf.convert_to_tensor(tokens, tf.int32)
         batch = tf.shape(tokens)[0]
         return tf.sigmoid(self.discriminator([tokens, self.keep_mask(batch, training=False)], training=False))
 
