@@ -168,7 +168,7 @@ class SeqGAN(sequences.TokenModel, AdversarialModel):
     def real_probability(self, tokens):
         """D's probability that each sequence is real (inference: no
         dropout); ``tokens``: ids ``[batch, length]``, a tensor or numpy."""
-        tokens = tf.convert_to_tensor(tokens, tf.int32)
+        tokens = tf.cast(tokens, tf.int32)
         batch = tf.shape(tokens)[0]
         return tf.sigmoid(self.discriminator([tokens, self.keep_mask(batch, training=False)], training=False))
 
