@@ -132,8 +132,7 @@ def main(argv=None):
         oracle = zoo_data.oracle_of(data["source"], length=data.get("length", 20))
         test, _ = zoo_data.token_arrays(data["source"], "oracle", split="test", length=data.get("length", 20),
                                         num_sequences=args.n)
-        train_rows, _ = zoo_data.token_arrays(data["source"], "oracle", split="train", length=data.get("length", 20),
-                                              num_sequences=data.get("num_sequences", 10_000))
+        train_rows = zoo_train.training_arrays(data)  # what D saw as real
         untrained = zoo_train.build_model(recipe, distribute.make_strategy("default"))
         rows[f"{name} untrained"] = {"seeds": {"0": score(untrained, oracle, test, args.n, [1.0], seed=1000)}}
         seeds = {}
