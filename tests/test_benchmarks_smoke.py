@@ -396,6 +396,39 @@ def test_sequence_oracle_discriminator_report_splits_what_d_rewards():
     assert sequence_oracle.discriminator_report(object(), train, test, 20, seed=3) is None
 
 
+def test_ema_batch_norm_recalibration_is_the_mean_of_the_batches_statistics():
+    """``ema_batch_norm.recalibrate``: after two batches of latents, the first
+    batch norm of a DCGAN generator holds the mean of the two batches' means
+    and (biased) variances of its input, and the network given is untouched
+    (a copy is recalibrated); the stored / batch samplers differ only in the
+    statistics they use."""
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import ema_batch_norm
+    import keras
+
+    import zoo
+    from tiny import DCGAN_LIKE
+
+    network = zoo.get("dcgan", **DCGAN_LIKE).generator
+    before = [w.numpy().copy() for w in network.weights]
+    rng = np.random.default_rng(0)
+    batches = [rng.standard_normal((16, 8)).astype("float32") * scale for scale in (1.0, 3.0)]
+    copy = ema_batch_norm.recalibrate(network, iter(batches))
+    first = ema_batch_norm.batch_norm_layers(copy)[0]
+    inputs = keras.Model(copy.inputs, first.input)
+    acts = [inputs(z).numpy().reshape(-1, first.moving_mean.shape[0]) for z in batches]
+    np.testing.assert_allclose(first.moving_mean.numpy(), np.mean([a.mean(0) for a in acts], 0), atol=1e-5)
+    np.testing.assert_allclose(first.moving_variance.numpy(), np.mean([a.var(0) for a in acts], 0), rtol=1e-4)
+    assert first.momentum == ema_batch_norm.batch_norm_layers(network)[0].momentum  # restored
+    for w, b in zip(network.weights, before):
+        np.testing.assert_array_equal(w.numpy(), b)
+    stored = ema_batch_norm.sampler(network, "stored", 8)(4, seed=1)
+    batch = ema_batch_norm.sampler(network, "batch", 8)(4, seed=1)
+    np.testing.assert_allclose(stored, network(np.random.default_rng(1).standard_normal((4, 8)), training=False),
+                               atol=1e-6)
+    assert np.abs(stored - batch).max() > 1e-3
+
+
 def test_sequence_text_smoke(tmp_path):
     """The README's real-text script on an untrained model of a 500-word BBE
     vocabulary: every verse scored near the uniform distribution over the
