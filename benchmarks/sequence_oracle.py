@@ -17,6 +17,8 @@ beside ours. Results go to ``benchmarks/results/sequence_oracle.json``.
 
     python benchmarks/sequence_oracle.py                                  # mle_lm_oracle, seeds 0 1 2 (~15 min each)
     python benchmarks/sequence_oracle.py --recipes mle_lm_oracle --seeds 0 --epochs 2 -n 500   # a quick look
+    python benchmarks/sequence_oracle.py --recipes seqgan_oracle --seeds 0 --set kwargs.d_steps=15 \
+        --runs runs/attempt_d15 --out benchmarks/results/sequence_oracle_seqgan_d15.json --curve   # a variant
 """
 
 import argparse
@@ -88,13 +90,14 @@ def checkpoint_curve(recipe, workdir, oracle, n, seed):
     return curve
 
 
-def train_seed(recipe_name, seed, runs, epochs, verbose):
-    """``(model, summary)`` of ``runs/<recipe>_seed<seed>``, trained first if unfinished."""
+def train_seed(recipe_name, seed, runs, epochs, verbose, extra=()):
+    """``(model, summary, recipe)`` of ``runs/<recipe>_seed<seed>``, trained
+    first if unfinished; ``extra``: further recipe overrides."""
     from zoo import files
     from zoo import recipes as zoo_recipes
     from zoo import train as zoo_train
 
-    overrides = [f"train.seed={seed}"] + ([f"train.epochs={epochs}"] if epochs else [])
+    overrides = [f"train.seed={seed}"] + ([f"train.epochs={epochs}"] if epochs else []) + list(extra)
     recipe = zoo_recipes.load(recipe_name, overrides)
     workdir = os.path.join(runs, f"{recipe['name']}_seed{seed}")
     try:
@@ -113,6 +116,9 @@ def main(argv=None):
     parser.add_argument("--temperatures", nargs="*", type=float, default=list(TEMPERATURES))
     parser.add_argument("--runs", default=os.path.join(ROOT, "runs"))
     parser.add_argument("--out", default=os.path.join(HERE, "results", "sequence_oracle.json"))
+    parser.add_argument("--set", nargs="*", default=[], metavar="SECTION.KEY=VALUE",
+                        help="recipe overrides of every trained run (e.g. kwargs.d_steps=15); give --runs and --out "
+                             "elsewhere too, so that the README's runs and results stay")
     parser.add_argument("--verbose", type=int, default=2)
     parser.add_argument("--curve", action="store_true",
                         help="also score (NLL-oracle, T = 1) every checkpoint each run kept")
@@ -138,7 +144,7 @@ def main(argv=None):
         seeds = {}
         for seed in args.seeds:
             start = time.perf_counter()
-            model, summary, used = train_seed(recipe["path"], seed, args.runs, args.epochs, args.verbose)
+            model, summary, used = train_seed(recipe["path"], seed, args.runs, args.epochs, args.verbose, args.set)
             scores = score(model, oracle, test, args.n, args.temperatures, seed=1000 + seed)
             seeds[str(seed)] = dict(
                 scores, discriminator=discriminator_report(model, train_rows, test, min(args.n, 2000), 2000 + seed),
@@ -159,7 +165,7 @@ def main(argv=None):
                 print(f"  D's mean P(real): training sequences {d['p_real_train']:.3f}, held-out oracle sequences "
                       f"{d['p_real_test']:.3f}, G's samples {d['p_real_samples']:.3f}; held-out vs samples "
                       f"accuracy {d['accuracy_test_vs_samples']:.3f} ({d['n']} each)", flush=True)
-        rows[name] = {"seeds": seeds}
+        rows[name] = {"seeds": seeds, **({"overrides": args.set} if args.set else {})}
         for t in args.temperatures:
             values = {k: [s[str(t)][k] for s in seeds.values()] for k in ("nll_oracle", "nll_test")}
             rows[name][str(t)] = {k: {"mean": float(np.mean(v)), "std": float(np.std(v))} for k, v in values.items()}

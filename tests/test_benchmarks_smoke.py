@@ -342,8 +342,10 @@ def test_sequence_oracle_smoke(tmp_path):
     """The README's oracle table script on a tiny recipe (a seeded oracle,
     128 training sequences, one epoch, two seeds): every seed and
     temperature scored, the untrained row's NLL-test at the uniform
-    distribution's log(5000) nats (an LSTM at its initial weights), and
-    ``--curve``'s score of the last checkpoint equal to the final model's."""
+    distribution's log(5000) nats (an LSTM at its initial weights),
+    ``--curve``'s score of the last checkpoint equal to the final model's,
+    and ``--set``'s override in the runs (batch 32 of the recipe's 64:
+    4 steps, not 2) and in the row."""
     recipe = tmp_path / "tiny_oracle.toml"
     recipe.write_text(
         'model = "mle_lm"\n[data]\nsource = "random:0"\ntokens = "oracle"\nnum_sequences = 128\nbatch_size = 64\n'
@@ -353,14 +355,15 @@ def test_sequence_oracle_smoke(tmp_path):
     run = subprocess.run(
         [sys.executable, os.path.join(ROOT, "benchmarks", "sequence_oracle.py"), "--recipes", str(recipe),
          "--seeds", "0", "1", "-n", "64", "--temperatures", "0.5", "1.0", "--runs", str(tmp_path / "runs"),
-         "--out", str(out), "--verbose", "0", "--curve"],
+         "--out", str(out), "--verbose", "0", "--curve", "--set", "data.batch_size=32"],
         capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), timeout=600,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     rows = json.loads(out.read_text())["rows"]
     assert set(rows["tiny_oracle"]["seeds"]) == {"0", "1"}
     assert set(rows["tiny_oracle"]["seeds"]["0"]) >= {"0.5", "1.0", "steps"}
-    assert rows["tiny_oracle"]["seeds"]["0"]["steps"] == 2
+    assert rows["tiny_oracle"]["seeds"]["0"]["steps"] == 4
+    assert rows["tiny_oracle"]["overrides"] == ["data.batch_size=32"]
     # --curve: the last kept checkpoint is the final model, scored on the same noise.
     for seed in ("0", "1"):
         row = rows["tiny_oracle"]["seeds"][seed]
