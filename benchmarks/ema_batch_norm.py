@@ -22,7 +22,6 @@ the shipped classifier's features, for the trained G and, with
 """
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -107,7 +106,7 @@ def main(argv=None):
     from zoo.eval import evaluate
 
     model = files.load_model(args.model)
-    dataset = json.load(open(os.path.join(os.path.dirname(args.model), "recipe.json")))["data"]["source"]
+    dataset = files.read_json(os.path.join(os.path.dirname(args.model), "recipe.json"))["data"]["source"]
     latent_dim = model.generator.input_shape[-1]
     networks = {"trained": model.generator}
     if getattr(model, "ema_decay", None):
