@@ -13,12 +13,14 @@ run's generators three ways on the same latents:
   means of the statistics over ``--batches`` fresh batches of latents, then
   inference mode.
 
-Each with ``zoo.eval.evaluate`` on ``-n`` samples against the test split and
-the shipped classifier's features, for the trained G and, with
-``ema_decay``, the average.
+Every row draws its latents with ``model.latents`` (``sampling.py``: the
+draw of ``model.generate``), so the average's stored row is what
+``generate`` and the exports give. Each with ``zoo.eval.evaluate`` on
+``-n`` samples against the test split and the shipped classifier's
+features, for the trained G and, with ``ema_decay``, the average.
 
-    python benchmarks/training_options.py --variants recipe --epochs 5    # the run scored in the README
-    python benchmarks/ema_batch_norm.py runs/options_dcgan_mnist_recipe/model.keras
+    python benchmarks/training_options.py --variants ema5="train.epochs=5"   # the run scored in the README
+    python benchmarks/ema_batch_norm.py runs/options_dcgan_mnist_ema5/model.keras
 """
 
 import argparse
@@ -32,6 +34,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, HERE)
 
 MODES = ("stored", "batch", "recalibrated")
+RECALIBRATION_SEED = 12345
 
 
 def batch_norm_layers(network):
@@ -71,25 +74,20 @@ def recalibrate(network, latent_batches):
     return copy
 
 
-def sampler(network, mode, latent_dim, batches=100, batch_size=256, chunk=250):
-    """``(n, seed) -> images`` of ``network`` with the statistics of ``mode``."""
-    import numpy as np
+def sampler(model, network, mode, batches=100, batch_size=256):
+    """``(n, seed) -> images`` of ``network`` (one of ``model``'s generators)
+    with the statistics of ``mode``, on ``model.latents(n, seed)``; the
+    recalibration runs over ``model.latents(batch_size, seed)`` for seeds
+    ``RECALIBRATION_SEED + i``, apart from every scored seed."""
+    from sampling import network_sampler
 
     if mode == "batch":
         network = trainable_copy(network)
     elif mode == "recalibrated":
-        rng = np.random.default_rng(12345)
-        network = recalibrate(network, (rng.standard_normal((batch_size, latent_dim)).astype("float32")
-                                        for _ in range(batches)))
+        network = recalibrate(network, (model.latents(batch_size, RECALIBRATION_SEED + i) for i in range(batches)))
     elif mode != "stored":
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}.")
-
-    def generate(n, seed):
-        z = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
-        return np.concatenate([np.asarray(network(z[i:i + chunk], training=mode == "batch"), "float32")
-                               for i in range(0, n, chunk)])
-
-    return generate
+    return network_sampler(model, network, training=mode == "batch", batch_size=250)
 
 
 def main(argv=None):
@@ -102,12 +100,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from likelihood_models import cpu
+    from sampling import load_run
     from zoo import files
     from zoo.eval import evaluate
 
-    model = files.load_model(args.model)
-    dataset = files.read_json(os.path.join(os.path.dirname(args.model), "recipe.json"))["data"]["source"]
-    latent_dim = model.generator.input_shape[-1]
+    model, dataset = load_run(args.model)
     networks = {"trained": model.generator}
     if getattr(model, "ema_decay", None):
         networks["average"] = model.generator_ema
@@ -115,7 +112,7 @@ def main(argv=None):
     for name, network in networks.items():
         for mode in MODES:
             start = time.perf_counter()
-            report = evaluate.evaluate(sampler(network, mode, latent_dim, args.batches), dataset, n=args.n,
+            report = evaluate.evaluate(sampler(model, network, mode, args.batches), dataset, n=args.n,
                                        memorization=False, seed=args.seed)
             c = report["classifier"]
             rows.append({"generator": name, "statistics": mode, "cfid": c["fid"], "precision": c["precision"],
@@ -126,7 +123,8 @@ def main(argv=None):
         "model": args.model, "machine": cpu(), "rows": rows,
         "protocol": (f"{args.n} samples (latent seed {args.seed}, the same latents in every row) against the "
                      f"{dataset} test split, features of the shipped classifier (zoo.eval.evaluate); "
-                     f"recalibration: {args.batches} batches of 256 latents (seed 12345)"),
+                     f"recalibration: {args.batches} batches of 256 latents (model.latents, seeds "
+                     f"{RECALIBRATION_SEED}-{RECALIBRATION_SEED + args.batches - 1})"),
     })
 
 

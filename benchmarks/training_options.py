@@ -67,14 +67,9 @@ def parse_variants(items):
 
 def live_sampler(model):
     """``(n, seed) -> images`` of the trained (not averaged) generator."""
-    import numpy as np
+    from sampling import network_sampler
 
-    def generate(n, seed=0):
-        z = model.latents(n, seed)
-        return np.concatenate([np.asarray(model.generator(z[i:i + 500], training=False), "float32")
-                               for i in range(0, n, 500)])
-
-    return generate
+    return network_sampler(model, model.generator)
 
 
 def main(argv=None):

@@ -10,6 +10,8 @@ import sys
 import numpy as np
 import pytest
 
+from helpers import needs_mnist
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -425,11 +427,49 @@ def test_ema_batch_norm_recalibration_is_the_mean_of_the_batches_statistics():
     assert first.momentum == ema_batch_norm.batch_norm_layers(network)[0].momentum  # restored
     for w, b in zip(network.weights, before):
         np.testing.assert_array_equal(w.numpy(), b)
-    stored = ema_batch_norm.sampler(network, "stored", 8)(4, seed=1)
-    batch = ema_batch_norm.sampler(network, "batch", 8)(4, seed=1)
-    np.testing.assert_allclose(stored, network(np.random.default_rng(1).standard_normal((4, 8)), training=False),
-                               atol=1e-6)
+    # The samplers draw the model's own latents: the stored statistics give
+    # what generate gives, the batch statistics something else.
+    model = zoo.get("dcgan", **DCGAN_LIKE)
+    stored = ema_batch_norm.sampler(model, model.generator, "stored")(4, seed=1)
+    batch = ema_batch_norm.sampler(model, model.generator, "batch")(4, seed=1)
+    np.testing.assert_allclose(stored, model.generate(4, seed=1), atol=1e-6)
     assert np.abs(stored - batch).max() > 1e-3
+
+
+@needs_mnist
+def test_truncation_benchmark_scores_the_truncated_latents_of_generate(tmp_path):
+    """``benchmarks/truncation.py``: its sampler gives the model's network on
+    ``model.latents(n, seed)`` truncated like ``zoo.conditions.truncate``
+    (the average with ``ema_decay``), and ``main`` writes one row per
+    threshold, in order, the truncated row scored on other samples."""
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import sampling
+    import truncation
+
+    import zoo
+    from tiny import DCGAN_LIKE
+    from zoo import conditions, files
+
+    model = zoo.get("dcgan", **DCGAN_LIKE, ema_decay=0.5)
+    model.fit(np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32"), batch_size=8,
+              epochs=1, verbose=0)  # the average now differs from the trained G
+    z = model.latents(6, 2)
+    expected = model.generator_ema(conditions.truncate(z, 0.5, 2), training=False)
+    np.testing.assert_allclose(sampling.truncated_sampler(model, 0.5)(6, 2), expected, atol=1e-6)
+    assert np.abs(model.generator(conditions.truncate(z, 0.5, 2), training=False) - expected).max() > 1e-4
+    np.testing.assert_allclose(sampling.network_sampler(model, model.generator_ema)(6, 2),
+                               sampling.truncated_sampler(model, None)(6, 2), atol=1e-6)
+
+    (tmp_path / "run").mkdir()
+    model.save(str(tmp_path / "run" / "model.keras"))
+    files.write_json(str(tmp_path / "run" / "recipe.json"), {"model": "dcgan", "data": {"source": "mnist"}})
+    out = tmp_path / "truncation.json"
+    truncation.main([str(tmp_path / "run" / "model.keras"), "--thresholds", "none", "0.5", "-n", "100",
+                     "--out", str(out)])
+    result = json.loads(out.read_text())
+    assert [r["truncation"] for r in result["rows"]] == [None, 0.5]
+    assert result["rows"][0]["cfid"] != result["rows"][1]["cfid"]
+    assert "100 samples" in result["protocol"] and result["machine"]
 
 
 def test_sequence_text_smoke(tmp_path):
