@@ -7,9 +7,9 @@ threshold with ``zoo.eval.evaluate`` (``-n`` samples, latent seed
 ``--seed``, against the test split, features of the shipped classifier):
 cFID, precision (samples that look like real ones) and recall (real ones
 the samples cover), class score, classes covered and the largest class's
-share of the samples. Every row starts from
-the same latents; a component inside the threshold is kept, so rows differ
-only where the truncation redraws.
+share of the samples. Every row starts from the same latents; a component
+inside the threshold is kept, so rows differ only where the truncation
+redraws.
 
     python benchmarks/training_options.py --variants ema5="train.epochs=5"   # the run scored in the README
     python benchmarks/truncation.py runs/options_dcgan_mnist_ema5/model.keras
