@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import build, fit_once, small_oracle_nll
+from helpers import build, fit_once, small_oracle_nll, two_replicas
 from tiny import TINY
 from zoo.models.mle_lm import MLELanguageModel
-from zoo.models.seqgan import SeqGAN, policy_gradient_loss, rollout_rewards, token_log_probs
+from zoo.models.seqgan import SeqGAN, global_batch_mean, policy_gradient_loss, rollout_rewards, token_log_probs
 
 KWARGS = TINY["seqgan"].kwargs
 WORDS = TINY["seqgan"].overrides["save"]
@@ -55,6 +55,37 @@ def test_reinforce_moves_the_log_probability_with_the_reward(reward):
     optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
     after = token_log_probs(model.sampler, model.ids, tokens).numpy().sum()
     assert (after - before) * reward > 0.01, f"log p moved {after - before:.4f} under reward {reward}"
+
+
+def test_the_reward_baseline_is_the_mean_over_the_global_batch():
+    rewards = np.arange(12, dtype="float32").reshape(4, 3) ** 2
+    np.testing.assert_allclose(global_batch_mean(tf.constant(rewards)).numpy(), rewards.mean(axis=0))
+    strategy = two_replicas()
+    shares = strategy.experimental_distribute_values_from_function(
+        lambda context: tf.constant(rewards[2 * context.replica_id_in_sync_group:][:2]))
+    for share in strategy.experimental_local_results(strategy.run(global_batch_mean, args=(shares,))):
+        np.testing.assert_allclose(share.numpy(), rewards.mean(axis=0))  # not the replica's own half's mean
+
+
+@pytest.mark.parametrize("baseline", ["none", "mean"])
+def test_a_mean_baseline_leaves_g_alone_when_every_sample_earns_the_same(baseline):
+    # Every sample gets the same rewards (a D that scores all sequences 0.7):
+    # without a baseline REINFORCE still raises their log-probabilities;
+    # with the mean baseline the advantages are 0 and G does not move.
+    model = build(SeqGAN, dict(KWARGS, reward_baseline=baseline), g_optimizer=keras.optimizers.SGD(0.5))
+    model.real_probability = lambda tokens: tf.fill([tf.shape(tokens)[0]], 0.7)
+    before = [w.numpy() for w in model.generator.trainable_weights]
+    model._generator_step(8)
+    moved = max(float(np.abs(w.numpy() - b).max()) for w, b in zip(model.generator.trainable_weights, before))
+    if baseline == "mean":
+        assert moved < 1e-7, moved
+    else:
+        assert moved > 1e-3, moved
+
+
+def test_an_unknown_reward_baseline_is_refused():
+    with pytest.raises(ValueError, match="reward_baseline must be one of"):
+        build(SeqGAN, dict(KWARGS, reward_baseline="moving"))
 
 
 def test_the_rollout_network_lags_the_generator():

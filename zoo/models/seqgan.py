@@ -41,6 +41,21 @@ def rollout_rewards(sampler, score, tokens, noise):
     return tf.stack(rewards, axis=1)
 
 
+REWARD_BASELINES = ("none", "mean")
+
+
+def global_batch_mean(values):
+    """Mean over the *global* batch (axis 0) of ``values``, the same on
+    every replica: sums and counts all-reduced across replicas."""
+    context = tf.distribute.get_replica_context()
+    total = tf.reduce_sum(values, axis=0)
+    count = tf.cast(tf.shape(values)[0], values.dtype)
+    if context is not None:
+        total = context.all_reduce(tf.distribute.ReduceOp.SUM, total)
+        count = context.all_reduce(tf.distribute.ReduceOp.SUM, count)
+    return total / count
+
+
 def policy_gradient_loss(log_probs, rewards, mask):
     """REINFORCE: per sequence, -sum_t reward_t * log p(token_t | prefix)
     over its counted tokens, divided by its length (``[batch]``). Rewards
@@ -90,6 +105,11 @@ class SeqGAN(sequences.TokenModel, AdversarialModel):
         rollouts: completions per prefix (the paper's 16).
         rollout_lag: the rollout network's share of its old weights per
             update (the paper's 0.8).
+        reward_baseline: ``"none"`` (the paper's: the rewards, all in
+            [0, 1], weight the log-probabilities as they are) or ``"mean"``
+            (REINFORCE with a baseline: each prefix's reward minus the mean
+            reward at that position over the global batch, so only a
+            better-than-average token is made more likely).
         d_steps: D updates per G update (the paper: 5 rounds of 3 epochs
             over 10,000 fresh samples; see the recipe for what the CPU allows).
         d_pretrain_steps: D-only steps before adversarial training.
@@ -110,7 +130,8 @@ class SeqGAN(sequences.TokenModel, AdversarialModel):
     Adversarial Nets with Policy Gradient", AAAI 2017; settings from
     LantaoYu/SeqGAN (G Adam 1e-2, D Adam 1e-4). Not the paper's: our D has
     one logit instead of a two-class softmax (the same model), and its
-    gradient clip of 5 on G is not applied.
+    gradient clip of 5 on G is not applied unless the recipe sets
+    ``[g_optimizer] global_clipnorm = 5.0``.
     """
 
     GENERATORS = ("generator",)
@@ -123,7 +144,7 @@ class SeqGAN(sequences.TokenModel, AdversarialModel):
 
     def __init__(self, vocab_size=5000, length=20, embedding_dim=32, hidden_dim=32, start_token=0, vocabulary=None,
                  d_embedding_dim=64, filter_sizes=PAPER_FILTER_SIZES, num_filters=PAPER_NUM_FILTERS, dropout=0.25,
-                 d_l2=0.2, rollouts=16, rollout_lag=0.8, d_steps=1, d_pretrain_steps=0, pretrained_generator=None,
+                 d_l2=0.2, rollouts=16, rollout_lag=0.8, reward_baseline="none", d_steps=1, d_pretrain_steps=0, pretrained_generator=None,
                  seed=0, generator=None, discriminator=None, rollout=None, **kwargs):
         ids = sequences.TokenSpace(vocab_size, length, start_token, vocabulary)
         embedding_dim = whole_number("embedding_dim", embedding_dim, minimum=1)
@@ -144,6 +165,9 @@ class SeqGAN(sequences.TokenModel, AdversarialModel):
         self.filter_sizes, self.num_filters = [int(w) for w in filter_sizes], [int(f) for f in num_filters]
         self.dropout, self.d_l2, self.rollout_lag = float(dropout), float(d_l2), float(rollout_lag)
         self.rollouts = whole_number("rollouts", rollouts, minimum=1)
+        if reward_baseline not in REWARD_BASELINES:
+            raise ValueError(f"reward_baseline must be one of {REWARD_BASELINES}, got {reward_baseline!r}.")
+        self.reward_baseline = reward_baseline
         self.d_pretrain_steps = whole_number("d_pretrain_steps", d_pretrain_steps, minimum=0)
         self.pretrained_generator = pretrained_generator
         self.rollout = rollout or ids.generator(embedding_dim, hidden_dim, name="rollout")
@@ -188,9 +212,10 @@ class SeqGAN(sequences.TokenModel, AdversarialModel):
         noise = tf.transpose(noise, [1, 2, 0, 3])  # [length - 1, rollouts, batch, length]
         rewards = rollout_rewards(self.rollout_sampler, self.real_probability, tokens, noise)
         mask = self.ids.mask(tokens)
+        advantages = rewards - global_batch_mean(rewards) if self.reward_baseline == "mean" else rewards
         with tf.GradientTape() as tape:
             per_example = policy_gradient_loss(token_log_probs(self.sampler, self.ids, tokens, training=True),
-                                               rewards, mask)
+                                               advantages, mask)
             loss = self.global_mean(per_example) + self.regularization([self.generator])
         self.apply_update(self.g_optimizer, loss, self.generator_variables, tape)
         self.follow_generator()
