@@ -533,6 +533,62 @@ def test_training_options_smoke(tmp_path):
     assert "| tiny_dcgan/r1 | `kwargs.r1_weight=1.0` | 1 |" in run.stdout
 
 
+def test_ship_run_exports_a_run_with_its_figures_and_swaps_only_when_told(tmp_path):
+    """``benchmarks/ship_run.py``: a run becomes ``<root>/<name>/1`` (SavedModel
+    serving the average's ``generate``, float16 TFLite, the results row and
+    the run's recipe in metadata.json); an existing folder is refused
+    without ``--replace`` and swapped whole with it, leaving no temporary
+    folder behind."""
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import ship_run
+
+    import zoo
+    from tiny import DCGAN_LIKE
+    from zoo import export, files
+
+    model = zoo.get("dcgan", **DCGAN_LIKE, ema_decay=0.5)
+    model.fit(np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32"), batch_size=8,
+              epochs=1, verbose=0)  # the average now differs from the trained G
+    (tmp_path / "run").mkdir()
+    model.save(str(tmp_path / "run" / "model.keras"))
+    recipe = {"model": "dcgan", "data": {"source": "mnist"}, "train": {"epochs": 1}}
+    files.write_json(str(tmp_path / "run" / "recipe.json"), recipe)
+    results = tmp_path / "results.json"
+    files.write_json(str(results), {"rows": {"tiny/ema": {"cfid": 12.5}}, "protocol": "p", "machine": "m"})
+    root = tmp_path / "saved"
+    args = [str(tmp_path / "run" / "model.keras"), "--name", "tiny", "--root", str(root),
+            "--results", str(results), "--row", "tiny/ema"]
+    with pytest.raises(SystemExit, match="no row 'tiny/other'"):
+        ship_run.main(args[:-1] + ["tiny/other"])
+    assert not root.exists() or not os.listdir(root)
+    path = ship_run.main(args)
+    assert sorted(os.listdir(path)) == ["assets", "fingerprint.pb", "metadata.json", "model_float16.tflite",
+                                        "saved_model.pb", "variables"]
+    meta = files.read_json(os.path.join(path, "metadata.json"))
+    assert meta["metrics"]["cfid"] == 12.5 and meta["metrics"]["row"] == "tiny/ema" and meta["metrics"]["cpu"] == "m"
+    assert meta["recipe"] == recipe and meta["generator_steps"] == 2
+    z = model.latents(3, 1)
+    served = tf_serve(path, z)
+    np.testing.assert_allclose(served, model.generator_ema(z, training=False), atol=1e-5)
+    assert np.abs(served - np.asarray(model.generator(z, training=False))).max() > 1e-4
+    fingerprint = (root / "tiny" / "1" / "fingerprint.pb").read_bytes()
+    with pytest.raises(SystemExit, match="pass --replace"):
+        ship_run.main(args)
+    assert (root / "tiny" / "1" / "fingerprint.pb").read_bytes() == fingerprint
+    files.write_json(str(results), {"rows": {"tiny/ema": {"cfid": 7.0}}})
+    ship_run.main(args + ["--replace"])
+    assert files.read_json(os.path.join(path, "metadata.json"))["metrics"]["cfid"] == 7.0
+    assert sorted(os.listdir(root)) == ["tiny"] and os.listdir(root / "tiny") == ["1"]
+    assert export.latest_version(str(root / "tiny")) == path
+
+
+def tf_serve(path, latents):
+    import tensorflow as tf
+
+    fn = tf.saved_model.load(path).signatures["serving_default"]
+    return fn(latent=tf.constant(latents))["images"].numpy()
+
+
 def test_style_transfer_smoke(tmp_path):
     """The README's style-transfer table on the first 40 test verses: the
     copy row is a copy (self-BLEU 100, PINC 0), the retrieval row writes
