@@ -130,8 +130,8 @@ class SeqGAN(sequences.TokenModel, AdversarialModel):
     Adversarial Nets with Policy Gradient", AAAI 2017; settings from
     LantaoYu/SeqGAN (G Adam 1e-2, D Adam 1e-4). Not the paper's: our D has
     one logit instead of a two-class softmax (the same model), and its
-    gradient clip of 5 on G is not applied unless the recipe sets
-    ``[g_optimizer] global_clipnorm = 5.0``.
+    gradient clip of 5 on G is not applied (Keras's ``global_clipnorm``
+    in a recipe's ``[g_optimizer]`` section would; not measured).
     """
 
     GENERATORS = ("generator",)
@@ -144,8 +144,8 @@ class SeqGAN(sequences.TokenModel, AdversarialModel):
 
     def __init__(self, vocab_size=5000, length=20, embedding_dim=32, hidden_dim=32, start_token=0, vocabulary=None,
                  d_embedding_dim=64, filter_sizes=PAPER_FILTER_SIZES, num_filters=PAPER_NUM_FILTERS, dropout=0.25,
-                 d_l2=0.2, rollouts=16, rollout_lag=0.8, reward_baseline="none", d_steps=1, d_pretrain_steps=0, pretrained_generator=None,
-                 seed=0, generator=None, discriminator=None, rollout=None, **kwargs):
+                 d_l2=0.2, rollouts=16, rollout_lag=0.8, reward_baseline="none", d_steps=1, d_pretrain_steps=0,
+                 pretrained_generator=None, seed=0, generator=None, discriminator=None, rollout=None, **kwargs):
         ids = sequences.TokenSpace(vocab_size, length, start_token, vocabulary)
         embedding_dim = whole_number("embedding_dim", embedding_dim, minimum=1)
         hidden_dim = whole_number("hidden_dim", hidden_dim, minimum=1)
