@@ -3,11 +3,12 @@ Serving layout), ``model_float16.tflite`` and ``metadata.json`` with the
 run's recipe and the figures measured for it (a row of a benchmark's
 results file, e.g. ``training_options.json``).
 
-    python benchmarks/ship_run.py runs/options_gan_mnist_ema/model.keras --name gan_mnist \\
-        --results benchmarks/results/training_options.json --row gan_mnist/ema --replace
+    python benchmarks/ship_run.py runs/options_gan_mnist_ema28/model.keras --name gan_mnist \\
+        --results benchmarks/results/training_options.json --row gan_mnist/ema28 --replace
 
-The new export is written and checked (it is loaded back and serves the
-model's own ``generate`` on the same latents) in a temporary folder beside
+For unconditional image generators (input ``latent``). The new export is
+written and checked (it is loaded back and serves the model's own
+``generate`` on the same latents) in a temporary folder beside
 the target; only then is an existing ``saved_models/<name>`` swapped out
 (``--replace``; without it an existing folder is refused, never
 overwritten) and removed.
@@ -87,7 +88,12 @@ def main(argv=None):
         if os.path.exists(target):
             old = os.path.join(tmp, "previous")
             os.rename(target, old)
-        os.rename(os.path.join(tmp, args.name), target)
+        try:
+            os.rename(os.path.join(tmp, args.name), target)
+        except BaseException:
+            if old:  # put the previous export back before the temporary folder goes
+                os.rename(old, target)
+            raise
         if old:
             shutil.rmtree(old)
     print(f"shipped {args.model} as {target}/1 (serves generate to {err:.1g}; "
