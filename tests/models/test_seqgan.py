@@ -11,7 +11,7 @@ import tensorflow as tf
 from helpers import build, fit_once, small_oracle_nll, two_replicas
 from tiny import TINY
 from zoo.models.mle_lm import MLELanguageModel
-from zoo.models.seqgan import SeqGAN, global_batch_mean, policy_gradient_loss, rollout_rewards, token_log_probs
+from zoo.models.seqgan import SeqGAN, policy_gradient_loss, rollout_rewards, token_log_probs
 
 KWARGS = TINY["seqgan"].kwargs
 WORDS = TINY["seqgan"].overrides["save"]
@@ -58,13 +58,17 @@ def test_reinforce_moves_the_log_probability_with_the_reward(reward):
 
 
 def test_the_reward_baseline_is_the_mean_over_the_global_batch():
+    model = build(SeqGAN, dict(KWARGS, reward_baseline="mean"))
     rewards = np.arange(12, dtype="float32").reshape(4, 3) ** 2
-    np.testing.assert_allclose(global_batch_mean(tf.constant(rewards)).numpy(), rewards.mean(axis=0))
+    np.testing.assert_allclose(model.advantages(tf.constant(rewards)).numpy(), rewards - rewards.mean(axis=0))
     strategy = two_replicas()
     shares = strategy.experimental_distribute_values_from_function(
         lambda context: tf.constant(rewards[2 * context.replica_id_in_sync_group:][:2]))
-    for share in strategy.experimental_local_results(strategy.run(global_batch_mean, args=(shares,))):
-        np.testing.assert_allclose(share.numpy(), rewards.mean(axis=0))  # not the replica's own half's mean
+    results = strategy.experimental_local_results(strategy.run(model.advantages, args=(shares,)))
+    for replica, share in enumerate(results):  # minus the global mean, not the replica's own half's
+        np.testing.assert_allclose(share.numpy(), rewards[2 * replica:][:2] - rewards.mean(axis=0))
+    none = build(SeqGAN, dict(KWARGS, reward_baseline="none"))
+    np.testing.assert_array_equal(none.advantages(tf.constant(rewards)).numpy(), rewards)
 
 
 @pytest.mark.parametrize("baseline", ["none", "mean"])

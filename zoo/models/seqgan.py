@@ -44,18 +44,6 @@ def rollout_rewards(sampler, score, tokens, noise):
 REWARD_BASELINES = ("none", "mean")
 
 
-def global_batch_mean(values):
-    """Mean over the *global* batch (axis 0) of ``values``, the same on
-    every replica: sums and counts all-reduced across replicas."""
-    context = tf.distribute.get_replica_context()
-    total = tf.reduce_sum(values, axis=0)
-    count = tf.cast(tf.shape(values)[0], values.dtype)
-    if context is not None:
-        total = context.all_reduce(tf.distribute.ReduceOp.SUM, total)
-        count = context.all_reduce(tf.distribute.ReduceOp.SUM, count)
-    return total / count
-
-
 def policy_gradient_loss(log_probs, rewards, mask):
     """REINFORCE: per sequence, -sum_t reward_t * log p(token_t | prefix)
     over its counted tokens, divided by its length (``[batch]``). Rewards
@@ -212,15 +200,23 @@ class SeqGAN(sequences.TokenModel, AdversarialModel):
         noise = tf.transpose(noise, [1, 2, 0, 3])  # [length - 1, rollouts, batch, length]
         rewards = rollout_rewards(self.rollout_sampler, self.real_probability, tokens, noise)
         mask = self.ids.mask(tokens)
-        advantages = rewards - global_batch_mean(rewards) if self.reward_baseline == "mean" else rewards
         with tf.GradientTape() as tape:
             per_example = policy_gradient_loss(token_log_probs(self.sampler, self.ids, tokens, training=True),
-                                               advantages, mask)
+                                               self.advantages(rewards), mask)
             loss = self.global_mean(per_example) + self.regularization([self.generator])
         self.apply_update(self.g_optimizer, loss, self.generator_variables, tape)
         self.follow_generator()
         self._track("g_loss", per_example)
         self._track("reward", tf.reduce_sum(rewards * mask, axis=1) / tf.reduce_sum(mask, axis=1))
+
+    def advantages(self, rewards):
+        """REINFORCE's weights of this replica's ``rewards`` ``[batch,
+        length]``: the rewards, or with ``reward_baseline="mean"`` the
+        rewards minus their mean at each position over the global batch
+        (``gather_global``: the same baseline on every replica)."""
+        if self.reward_baseline == "none":
+            return rewards
+        return rewards - tf.reduce_mean(self.gather_global(rewards), axis=0)
 
     def follow_generator(self):
         """The rollout network's lagged update towards G (``zoo.base.move_towards``)."""
