@@ -30,6 +30,8 @@ DCGAN_EMA = dict(DCGAN_LIKE, ema_decay=0.9)
 # Every training option at once (EMA, DiffAugment with its draws, lazy R1):
 # the replica check shows the augmentations equal on 1 and 2 replicas.
 DCGAN_OPTIONS = dict(DCGAN_EMA, diff_augment=["color", "translation", "cutout"], r1_weight=1.0, r1_every=2)
+# With the fully connected hidden layers (batch norm in G's) through config, save, resume and replicas.
+DCGAN_HIDDEN_OPTIONS = dict(DCGAN_OPTIONS, g_hidden_units=8, d_hidden_units=8)
 D_OPTIONS = dict(diff_augment=["translation", "cutout"], r1_weight=1.0)
 LABELLED = dict(image_shape=(28, 28, 1), num_classes=10, latent_dim=8, condition_dim=4, g_filters=4, d_filters=4)
 CGAN_PROJECTION = dict(LABELLED, discriminator_type="projection")
@@ -67,7 +69,7 @@ TINY = {
         # direction; instance norm and reflection padding through the converter.
         "export": dict(CYCLEGAN, shape_b=(16, 16, 3), identity_weight=0.0),
     }, tflite_reported={("a2b", None), ("a2b", "dynamic"), ("a2b", "float16"), ("b2a", None)}),
-    "dcgan": Case(DCGAN_LIKE, {**{check: DCGAN_OPTIONS for check in ("config", "save", "resume", "replicas")},
+    "dcgan": Case(DCGAN_LIKE, {**{check: DCGAN_HIDDEN_OPTIONS for check in ("config", "save", "resume", "replicas")},
                                "export": DCGAN_EMA}),
     "gan": Case(GAN, {"resume": dict(GAN, d_steps=2)}),
     "glo": Case(GLO, {"config": dict(GLO, l2_weight=0.5)}),

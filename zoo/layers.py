@@ -148,23 +148,32 @@ def spectral_norm(layer):
 # === DCGAN (Radford et al. 2015) ===
 
 
-def dcgan_generator(image_shape, latent_dim, filters=64, kernel_size=4, name="generator"):
+def dcgan_generator(image_shape, latent_dim, filters=64, kernel_size=4, hidden_units=0, name="generator"):
     """Project z, then stride-2 transposed convs with batch norm + ReLU; tanh out.
 
     Batch norm is synchronized so the model trains the same on any number of
-    replicas (PITFALLS 14).
+    replicas (PITFALLS 14). ``hidden_units``: see ``dcgan_upsampler``.
     """
     z = keras.Input((whole_number("latent_dim", latent_dim, minimum=1),), name="latent")
-    return keras.Model(z, dcgan_upsampler(z, image_shape, filters, kernel_size), name=name)
+    return keras.Model(z, dcgan_upsampler(z, image_shape, filters, kernel_size, hidden_units), name=name)
 
 
-def dcgan_upsampler(x, image_shape, filters=64, kernel_size=4):
+def dcgan_upsampler(x, image_shape, filters=64, kernel_size=4, hidden_units=0):
     """DCGAN's generator body on a symbolic vector ``x`` (z, or z joined with
-    a condition): Dense projection, upsampling blocks, tanh images."""
+    a condition): Dense projection, upsampling blocks, tanh images.
+
+    ``hidden_units`` > 0 puts a fully connected layer (batch norm + ReLU) of
+    that width before the projection, as the MNIST networks of InfoGAN
+    (Chen et al. 2016) and TF-GAN's MNIST example do; 0 (the paper's) none.
+    """
     height, width, channels = check_image_shape(image_shape)
     if height != width:
         raise ValueError(f"DCGAN networks need square images, got {image_shape}.")
     start, steps = upsampling_plan(height)
+    hidden_units = whole_number("g_hidden_units", hidden_units, minimum=0)
+    if hidden_units:
+        x = layers.Dense(hidden_units, use_bias=False)(x)
+        x = layers.ReLU()(BatchNorm()(x))
     x = layers.Dense(start * start * filters * 2 ** (steps - 1), use_bias=False)(x)
     x = layers.Reshape((start, start, filters * 2 ** (steps - 1)))(x)
     x = BatchNorm()(x)
@@ -180,16 +189,23 @@ def dcgan_upsampler(x, image_shape, filters=64, kernel_size=4):
 
 
 def dcgan_discriminator(
-    image_shape, filters=64, kernel_size=4, normalization=None, name="discriminator"
+    image_shape, filters=64, kernel_size=4, normalization=None, hidden_units=0, name="discriminator"
 ):
     """Stride-2 convs with LeakyReLU(0.2), then one logit.
 
     ``normalization``: None, or a callable returning a layer to wrap each conv
-    (e.g. spectral normalization).
+    and dense layer (e.g. spectral normalization). ``hidden_units`` > 0 puts
+    a fully connected layer (LeakyReLU(0.2)) of that width between the convs
+    and the logit (InfoGAN's and TF-GAN's MNIST D): at 28x28 the two convs
+    see 10x10 patches, and without it the logit is a linear sum of patch
+    features; 0 (the paper's) none.
     """
     wrap = normalization or (lambda layer: layer)
     images = keras.Input(image_shape, name="images")
     features = dcgan_downsampler(images, image_shape, filters, kernel_size, normalization)
+    hidden_units = whole_number("d_hidden_units", hidden_units, minimum=0)
+    if hidden_units:
+        features = layers.LeakyReLU(0.2)(wrap(layers.Dense(hidden_units))(features))
     logits = wrap(layers.Dense(1))(features)
     logits = layers.Activation("linear", dtype="float32", name="logits")(logits)
     return keras.Model(images, logits, name=name)
@@ -213,6 +229,7 @@ ARCHITECTURES = ("dcgan", "resnet")
 def dcgan_networks(
     image_shape, latent_dim, g_filters, d_filters, kernel_size,
     generator=None, discriminator=None, d_normalization=None, architecture="dcgan",
+    g_hidden_units=0, d_hidden_units=0,
 ):
     """``(image_shape, generator, discriminator)`` for the unconditional
     image GANs: the networks given, or the ``architecture``'s built for
@@ -221,17 +238,25 @@ def dcgan_networks(
     ``resnet_sn_discriminator``: residual blocks, spectral norm in every D
     layer whatever ``d_normalization``; ``kernel_size`` unused, the blocks'
     convs are 3x3). Any per-example shape is accepted when both networks
-    are given."""
+    are given. ``g_hidden_units`` / ``d_hidden_units``: a fully connected
+    hidden layer in the ``"dcgan"`` networks (``dcgan_upsampler``,
+    ``dcgan_discriminator``); 0, none."""
     if architecture not in ARCHITECTURES:
         raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}.")
+    if architecture == "resnet" and (g_hidden_units or d_hidden_units):
+        raise ValueError(
+            "g_hidden_units / d_hidden_units add a dense layer to the 'dcgan' networks; "
+            f"architecture='resnet' has none, got {g_hidden_units} / {d_hidden_units}."
+        )
     custom = generator is not None and discriminator is not None
     image_shape = check_image_shape(image_shape, custom)
     if generator is None:
         generator = (resnet_sn_generator(image_shape, latent_dim, g_filters) if architecture == "resnet"
-                     else dcgan_generator(image_shape, latent_dim, g_filters, kernel_size))
+                     else dcgan_generator(image_shape, latent_dim, g_filters, kernel_size, g_hidden_units))
     if discriminator is None:
         discriminator = (resnet_sn_discriminator(image_shape, d_filters) if architecture == "resnet"
-                         else dcgan_discriminator(image_shape, d_filters, kernel_size, normalization=d_normalization))
+                         else dcgan_discriminator(image_shape, d_filters, kernel_size, normalization=d_normalization,
+                                                  hidden_units=d_hidden_units))
     return image_shape, generator, discriminator
 
 

@@ -32,6 +32,12 @@ def test_every_critic_kernel_has_spectral_norm_one_after_training():
     assert max(abs(t - 1) for t in raw_tops) > 0.2, raw_tops
 
 
+def test_the_hidden_dense_layer_is_normalized_too():
+    wrapped = sn_layers(build(SNGAN, dict(TINY, d_hidden_units=8)))
+    assert [type(layer.layer).__name__ for layer in wrapped] == ["Conv2D", "Conv2D", "Dense", "Dense"]
+    assert [layer.layer.units for layer in wrapped[2:]] == [8, 1]
+
+
 def test_wrapper_output_equals_the_layer_with_the_normalized_kernel():
     dense = keras.layers.Dense(3)
     wrapped = SpectralNormalization(dense, power_iterations=30)
@@ -50,6 +56,11 @@ def test_wrapper_refuses_a_nonlinear_layer():
 # === architecture="resnet" (SNGAN's residual networks) ===
 
 RESNET = dict(TINY, architecture="resnet")
+
+
+def test_resnet_refuses_hidden_units():
+    with pytest.raises(ValueError, match="'dcgan' networks"):
+        SNGAN(**dict(RESNET, d_hidden_units=8))
 
 
 @pytest.mark.parametrize("size, blocks", [(28, 2), (32, 3), (64, 4)])

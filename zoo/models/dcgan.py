@@ -30,6 +30,10 @@ class DCGAN(AdversarialModel):
             (SNGAN's residual G and spectrally normalized residual D,
             ``zoo.layers.resnet_sn_generator`` / ``resnet_sn_discriminator``:
             3x3 convs, nearest upsampling, so no checkerboard).
+        g_hidden_units / d_hidden_units: width of a fully connected hidden
+            layer before G's projection (batch norm + ReLU) / between D's
+            convs and its logit (LeakyReLU), as in InfoGAN's MNIST networks;
+            0 (the paper's) for none. ``"dcgan"`` architecture only.
         adversarial_loss, d_steps, seed, generator, discriminator: see
             ``AdversarialModel``.
 
@@ -52,6 +56,8 @@ class DCGAN(AdversarialModel):
         d_filters=64,
         kernel_size=4,
         architecture="dcgan",
+        g_hidden_units=0,
+        d_hidden_units=0,
         adversarial_loss="non_saturating",
         d_steps=1,
         seed=0,
@@ -61,7 +67,7 @@ class DCGAN(AdversarialModel):
     ):
         image_shape, generator, discriminator = layers.dcgan_networks(
             image_shape, latent_dim, g_filters, d_filters, kernel_size, generator, discriminator,
-            architecture=architecture,
+            architecture=architecture, g_hidden_units=g_hidden_units, d_hidden_units=d_hidden_units,
         )
         super().__init__(
             generator=generator,
@@ -74,6 +80,7 @@ class DCGAN(AdversarialModel):
         )
         self.image_shape = image_shape
         self.architecture = architecture
+        self.g_hidden_units, self.d_hidden_units = g_hidden_units, d_hidden_units
         self.g_filters = g_filters
         self.d_filters = d_filters
         self.kernel_size = kernel_size

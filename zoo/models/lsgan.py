@@ -15,8 +15,8 @@ class LSGAN(AdversarialModel):
     loss saturates (the paper's Pearson chi^2 argument). DCGAN networks.
 
     Args:
-        image_shape, latent_dim, g_filters, d_filters, kernel_size, architecture:
-            as DCGAN (``architecture="resnet"``: SNGAN's ResNet networks).
+        image_shape, latent_dim, g_filters, d_filters, kernel_size, architecture,
+            g_hidden_units, d_hidden_units: as DCGAN (``architecture="resnet"``: SNGAN's ResNet networks).
         adversarial_loss: ``"least_squares"``.
         d_steps, seed, generator, discriminator: see ``AdversarialModel``.
 
@@ -38,6 +38,8 @@ class LSGAN(AdversarialModel):
         d_filters=64,
         kernel_size=4,
         architecture="dcgan",
+        g_hidden_units=0,
+        d_hidden_units=0,
         adversarial_loss="least_squares",
         d_steps=1,
         seed=0,
@@ -47,7 +49,7 @@ class LSGAN(AdversarialModel):
     ):
         image_shape, generator, discriminator = layers.dcgan_networks(
             image_shape, latent_dim, g_filters, d_filters, kernel_size, generator, discriminator,
-            architecture=architecture,
+            architecture=architecture, g_hidden_units=g_hidden_units, d_hidden_units=d_hidden_units,
         )
         super().__init__(
             generator=generator,
@@ -60,4 +62,5 @@ class LSGAN(AdversarialModel):
         )
         self.image_shape = image_shape
         self.architecture = architecture
+        self.g_hidden_units, self.d_hidden_units = g_hidden_units, d_hidden_units
         self.g_filters, self.d_filters, self.kernel_size = g_filters, d_filters, kernel_size

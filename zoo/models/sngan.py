@@ -16,8 +16,10 @@ class SNGAN(AdversarialModel):
     loss.
 
     Args:
-        image_shape, latent_dim, g_filters, d_filters, kernel_size, architecture:
-            as DCGAN (``architecture="resnet"``: the paper's ResNet networks).
+        image_shape, latent_dim, g_filters, d_filters, kernel_size, architecture,
+            g_hidden_units, d_hidden_units: as DCGAN (``architecture="resnet"``:
+            the paper's ResNet networks); D's hidden dense layer is spectrally
+            normalized like the others.
         adversarial_loss: ``"hinge"`` (the paper's best); others selectable.
         d_steps: critic updates per generator update (n_dis = 5).
         seed, generator, discriminator: see ``AdversarialModel``.
@@ -44,6 +46,8 @@ class SNGAN(AdversarialModel):
         d_filters=64,
         kernel_size=4,
         architecture="dcgan",
+        g_hidden_units=0,
+        d_hidden_units=0,
         adversarial_loss="hinge",
         d_steps=5,
         seed=0,
@@ -54,7 +58,7 @@ class SNGAN(AdversarialModel):
         image_shape, generator, discriminator = layers.dcgan_networks(
             image_shape, latent_dim, g_filters, d_filters, kernel_size, generator, discriminator,
             d_normalization=layers.spectral_norm,
-            architecture=architecture,
+            architecture=architecture, g_hidden_units=g_hidden_units, d_hidden_units=d_hidden_units,
         )
         super().__init__(
             generator=generator,
@@ -67,4 +71,5 @@ class SNGAN(AdversarialModel):
         )
         self.image_shape = image_shape
         self.architecture = architecture
+        self.g_hidden_units, self.d_hidden_units = g_hidden_units, d_hidden_units
         self.g_filters, self.d_filters, self.kernel_size = g_filters, d_filters, kernel_size
