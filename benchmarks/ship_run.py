@@ -28,7 +28,8 @@ sys.path.insert(0, HERE)
 
 def measured(results, row):
     """The row ``row`` of the results file ``results`` (with the file's
-    protocol and machine), or ``{}`` when neither is given."""
+    protocol, and the row's machine, else the file's), or ``{}`` when
+    neither is given."""
     from zoo import files
 
     if not results and not row:
@@ -40,7 +41,7 @@ def measured(results, row):
     if row not in rows:
         raise SystemExit(f"no row {row!r} in {results}; it has {sorted(rows)}.")
     return dict(rows[row], row=row, results=os.path.relpath(results, ROOT),
-                protocol=data.get("protocol"), cpu=data.get("machine"))
+                protocol=data.get("protocol"), cpu=rows[row].get("machine", data.get("machine")))
 
 
 def check_served(model, path, n=4, seed=0):

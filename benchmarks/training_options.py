@@ -89,7 +89,7 @@ def main(argv=None):
 
     recipe = recipes.load(args.recipe)
     dataset = recipe["data"]["source"]
-    result = files.read_json(args.out) if os.path.exists(args.out) else {"rows": {}}
+    result = {"rows": {}}
     for name, overrides in parse_variants(args.variants).items():
         workdir = os.path.join(args.runs, f"options_{recipe['name']}_{name}")
         # This interpreter's zoo (not whatever `gan-zoo` is first on PATH, nor none: a venv run unactivated).
@@ -117,12 +117,19 @@ def main(argv=None):
             live = evaluate.evaluate(live_sampler(model), dataset, n=args.n, memorization=False, seed=args.seed)
             row["live_cfid"] = live["classifier"]["fid"]
         row["recipe"] = recipe["name"]
+        row["machine"] = cpu()  # rows of one file come from several machines
+        row["seed"] = args.seed  # the training seed and the evaluation's latent seed
+        row["samples"] = args.n
         print(f"{name}: {json.dumps(row)}", flush=True)
+        # Read again before writing: another run may have added rows to the file meanwhile.
+        result = files.read_json(args.out) if os.path.exists(args.out) else {"rows": {}}
         result["rows"][f"{recipe['name']}/{name}"] = row
-        result.update(seed=args.seed, machine=cpu(), protocol=(
-            f"{args.n} samples (latent seed {args.seed}) against the test split, features of the shipped "
-            f"{dataset} classifier (zoo.eval.evaluate); one training seed ({args.seed}) per variant; wall time "
-            "= the run's own"))
+        for key in ("machine", "seed"):  # per row since 2026-12-07 (the rows before carry theirs, backfilled)
+            result.pop(key, None)
+        result["protocol"] = (
+            "each row: `samples` samples (latent seed = the row's `seed`) against the test split, features of the "
+            "shipped classifier of the recipe's dataset (zoo.eval.evaluate); one training seed (the row's `seed`) per "
+            "row; wall time = the run's own; `machine` = where it ran")
         files.write_json(args.out, result)
     print(table(result["rows"]))
 

@@ -530,6 +530,9 @@ def test_training_options_smoke(tmp_path):
     assert rows["tiny_dcgan/r1"]["overrides"] == ["kwargs.r1_weight=1.0"]
     assert all(r["generator_steps"] == 2 and r["cfid"] > 0 and r["live_cfid"] != r["cfid"] for r in rows.values())
     assert (tmp_path / "runs" / "options_tiny_dcgan_r1" / "model.keras").exists()
+    # Each row names the machine, seed and sample count it was measured with (rows of one file differ in them).
+    assert all(r["machine"]["machine"] and "cpu_flags" in r["machine"] and (r["seed"], r["samples"]) == (0, 200)
+               for r in rows.values())
     assert "| tiny_dcgan/r1 | `kwargs.r1_weight=1.0` | 1 |" in run.stdout
 
 
