@@ -11,7 +11,8 @@ recall, classes); the wall time is the run's own (``summary.json``). For
 runs with ``ema_decay`` the average is scored (what ``generate`` and the
 exports use) and, in ``live_cfid``, the trained generator too. Results go
 to ``benchmarks/results/training_options.json`` (merged by variant), the
-table to stdout. Rows are keyed ``<recipe>/<variant>``; ``--recipe`` takes a
+table to stdout. Rows are keyed ``<recipe>/<variant>`` (``_seed<k>`` appended
+for ``--seed k`` other than 0); ``--recipe`` takes a
 recipe name or a .toml path (e.g. a copy with another schedule).
 
     python benchmarks/training_options.py --variants recipe            # the shipped recipe
@@ -65,6 +66,12 @@ def parse_variants(items):
     return out
 
 
+def row_key(recipe, variant, seed):
+    """``<recipe>/<variant>``, with ``_seed<k>`` for seeds other than 0: a
+    second seed adds a row (and a work directory) beside the first."""
+    return f"{recipe}/{variant}" + (f"_seed{seed}" if seed else "")
+
+
 def live_sampler(model):
     """``(n, seed) -> images`` of the trained (not averaged) generator."""
     from sampling import network_sampler
@@ -91,7 +98,8 @@ def main(argv=None):
     dataset = recipe["data"]["source"]
     result = {"rows": {}}
     for name, overrides in parse_variants(args.variants).items():
-        workdir = os.path.join(args.runs, f"options_{recipe['name']}_{name}")
+        key = row_key(recipe["name"], name, args.seed)
+        workdir = os.path.join(args.runs, "options_" + key.replace("/", "_"))
         # This interpreter's zoo (not whatever `gan-zoo` is first on PATH, nor none: a venv run unactivated).
         command = ["train", args.recipe, *overrides, f"train.seed={args.seed}", "--workdir", workdir, "--verbose", "2"]
         if args.epochs:
@@ -123,7 +131,7 @@ def main(argv=None):
         print(f"{name}: {json.dumps(row)}", flush=True)
         # Read again before writing: another run may have added rows to the file meanwhile.
         result = files.read_json(args.out) if os.path.exists(args.out) else {"rows": {}}
-        result["rows"][f"{recipe['name']}/{name}"] = row
+        result["rows"][key] = row
         for key in ("machine", "seed"):  # per row since 2026-12-07 (the rows before carry theirs, backfilled)
             result.pop(key, None)
         result["protocol"] = (

@@ -534,6 +534,12 @@ def test_training_options_smoke(tmp_path):
     assert all(r["machine"]["machine"] and "cpu_flags" in r["machine"] and (r["seed"], r["samples"]) == (0, 200)
                for r in rows.values())
     assert "| tiny_dcgan/r1 | `kwargs.r1_weight=1.0` | 1 |" in run.stdout
+    # Another seed gets its own row and work directory instead of replacing seed 0's.
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import training_options
+
+    assert training_options.row_key("tiny_dcgan", "r1", 0) == "tiny_dcgan/r1"
+    assert training_options.row_key("tiny_dcgan", "r1", 2) == "tiny_dcgan/r1_seed2"
 
 
 def test_ship_run_exports_a_run_with_its_figures_and_swaps_only_when_told(tmp_path):
