@@ -51,3 +51,15 @@ def test_hidden_units_add_one_dense_layer_to_each_network(hidden):
 def test_hidden_units_refuse_what_is_not_a_width(bad):
     with pytest.raises(ValueError, match="d_hidden_units"):
         DCGAN(**dict(TINY, d_hidden_units=bad))
+
+
+@pytest.mark.parametrize("name", ["dcgan", "lsgan", "sngan"])
+def test_every_model_on_dcgan_networks_passes_hidden_units_on_and_keeps_them_in_its_config(name):
+    import zoo
+
+    model = zoo.get(name, **dict(TINY, g_hidden_units=6, d_hidden_units=5))
+    dense = [layer for layer in model.discriminator._flatten_layers() if isinstance(layer, keras.layers.Dense)]
+    assert sorted(layer.units for layer in dense) == [1, 5]
+    assert [layer.units for layer in model.generator.layers if isinstance(layer, keras.layers.Dense)][0] == 6
+    config = model.get_config()
+    assert (config["g_hidden_units"], config["d_hidden_units"]) == (6, 5)
