@@ -132,8 +132,8 @@ def main(argv=None):
         # Read again before writing: another run may have added rows to the file meanwhile.
         result = files.read_json(args.out) if os.path.exists(args.out) else {"rows": {}}
         result["rows"][key] = row
-        for key in ("machine", "seed"):  # per row since 2026-12-07 (the rows before carry theirs, backfilled)
-            result.pop(key, None)
+        for stale in ("machine", "seed"):  # per row since 2026-12-07 (the rows before carry theirs, backfilled)
+            result.pop(stale, None)
         result["protocol"] = (
             "each row: `samples` samples (latent seed = the row's `seed`) against the test split, features of the "
             "shipped classifier of the recipe's dataset (zoo.eval.evaluate); one training seed (the row's `seed`) per "
