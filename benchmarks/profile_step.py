@@ -105,14 +105,14 @@ def union_ms(intervals):
 
 
 def profile_zoo(recipe_name, steps, reuse_fakes=False, max_batches=None):
-    from zoo import cpu, data, distribute, recipes, train  # first: TensorFlow loads with the zoo's oneDNN setting
+    from zoo import cpu, data, distribute, train  # first: TensorFlow loads with the zoo's oneDNN setting
 
     import tensorflow as tf
     from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
     import throughput
 
-    recipe = recipes.load(recipe_name)
+    recipe = throughput.speed_recipe(recipe_name)
     if reuse_fakes:
         recipe.setdefault("kwargs", {})["reuse_fakes"] = True
     model = train.build_model(recipe, distribute.make_strategy("default", None))

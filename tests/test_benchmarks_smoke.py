@@ -401,6 +401,29 @@ def test_sequence_oracle_discriminator_report_splits_what_d_rewards():
     assert sequence_oracle.discriminator_report(object(), train, test, 20, seed=3) is None
 
 
+def test_speed_rows_train_the_networks_and_batch_the_references_implement():
+    """The shipped ``dcgan_mnist`` recipe has gone past DCGAN (a dense layer
+    in D, lazy R1, batch 64); the speed rows (``throughput.speed_recipe``)
+    must still time what keras.io's and PyTorch's DCGANs do: networks of the
+    same size, no R1, the batch of the published rows."""
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import throughput
+    from reference import keras_io_gan
+
+    from zoo import distribute, recipes, train
+
+    shipped = recipes.load("dcgan_mnist")
+    timed = throughput.speed_recipe("dcgan_mnist")
+    assert shipped["kwargs"]["d_hidden_units"] and shipped["kwargs"]["r1_weight"]  # else this test guards nothing
+    model = train.build_model(timed, distribute.make_strategy("default", None))
+    reference = keras_io_gan.build("dcgan", timed["kwargs"].get("g_filters", 64))
+    assert model.generator.count_params() == reference.generator.count_params()
+    assert model.discriminator.count_params() == reference.discriminator.count_params()
+    assert model.r1_weight == 0.0
+    batch, _ = throughput.reference_settings("dcgan_mnist")
+    assert batch == timed["data"]["batch_size"] == 128
+
+
 def test_ema_batch_norm_recalibration_is_the_mean_of_the_batches_statistics():
     """``ema_batch_norm.recalibrate``: after two batches of latents, the first
     batch norm of a DCGAN generator holds the mean of the two batches' means
@@ -589,6 +612,32 @@ def test_ship_run_exports_a_run_with_its_figures_and_swaps_only_when_told(tmp_pa
     assert files.read_json(os.path.join(path, "metadata.json"))["metrics"]["cfid"] == 7.0
     assert sorted(os.listdir(root)) == ["tiny"] and os.listdir(root / "tiny") == ["1"]
     assert export.latest_version(str(root / "tiny")) == path
+
+
+def test_ship_run_ships_a_bfloat16_run_as_its_float32_copy(tmp_path):
+    """A run trained in mixed_bfloat16 ships: the export serves the float32
+    copy's ``generate`` (bfloat16 sampling differs from it by ~1e-2, which
+    the check must not mistake for a broken export)."""
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import ship_run
+
+    import zoo
+    from tiny import DCGAN_LIKE
+    from zoo import files, precision
+
+    with precision.policy("mixed_bfloat16"):
+        model = zoo.get("dcgan", **DCGAN_LIKE, ema_decay=0.5)
+    model.fit(np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32"), batch_size=8,
+              epochs=1, verbose=0)
+    (tmp_path / "run").mkdir()
+    model.save(str(tmp_path / "run" / "model.keras"))
+    files.write_json(str(tmp_path / "run" / "recipe.json"), {"model": "dcgan", "train": {"precision": "auto"}})
+    path = ship_run.main([str(tmp_path / "run" / "model.keras"), "--name", "tiny", "--root", str(tmp_path / "saved")])
+    z = model.latents(3, 1)
+    served = tf_serve(path, z)
+    exact = np.asarray(precision.float32_copy(model).generator_ema(z, training=False))
+    np.testing.assert_allclose(served, exact, atol=1e-5)
+    assert np.abs(served - np.asarray(model.generator_ema(z, training=False), "float32")).max() > 1e-4
 
 
 def tf_serve(path, latents):
