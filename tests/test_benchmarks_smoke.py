@@ -616,8 +616,9 @@ def test_ship_run_exports_a_run_with_its_figures_and_swaps_only_when_told(tmp_pa
 
 def test_ship_run_ships_a_bfloat16_run_as_its_float32_copy(tmp_path):
     """A run trained in mixed_bfloat16 ships: the export serves the float32
-    copy's ``generate`` (bfloat16 sampling differs from it by ~1e-2, which
-    the check must not mistake for a broken export)."""
+    copy's ``generate`` (bfloat16 sampling differs from it: by ~1e-3 on this
+    tiny model, 0.028 on the shipped MNIST run; the check must not mistake
+    that for a broken export)."""
     sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
     import ship_run
 
